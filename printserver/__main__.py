@@ -1,0 +1,125 @@
+"""Command line: ``printserver serve`` and ``printserver queue list``.
+
+Parses arguments, reads the configuration once and hands it down.
+"""
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+
+from printserver import __version__
+from printserver.config import Config, load_config
+from printserver.errors import ConfigError
+from printserver.logsetup import init_logging
+from printserver.spooler import Spool
+
+logger = logging.getLogger("printserver")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="printserver", description="DICOM print server and film spooler."
+    )
+    parser.add_argument("--version", action="version", version=f"printserver {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the print server in the foreground")
+    serve.add_argument("--config", help="TOML configuration file (default: embedded)")
+    serve.add_argument("--port", type=int, help="TCP port to listen on (default 11112)")
+    serve.add_argument("--host", help="address to listen on (default 0.0.0.0)")
+    serve.add_argument("--ae-title", help="our AE title (default PRINTSCP)")
+    serve.add_argument("--data", help="data root (default ./spool)")
+    serve.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING...")
+
+    queue = commands.add_parser("queue", help="look at the print queue")
+    queue_commands = queue.add_subparsers(dest="queue_command", required=True)
+    listing = queue_commands.add_parser("list", help="one line per job")
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
+    listing.add_argument("--data", help="data root (default from --config, or ./spool)")
+    listing.add_argument("--config", help="TOML configuration file")
+    return parser
+
+
+def _config(args: argparse.Namespace) -> Config:
+    return load_config(
+        args.config,
+        data=args.data,
+        port=getattr(args, "port", None),
+        host=getattr(args, "host", None),
+        ae_title=getattr(args, "ae_title", None),
+    )
+
+
+def serve(config: Config) -> int:
+    """Run the server until SIGTERM or SIGINT."""
+    from printserver.scp import PrintSCP  # pynetdicom only when serving
+
+    scp = PrintSCP(config)
+    try:
+        scp.start()
+    except OSError as exc:
+        logger.critical(
+            "cannot start: %s (port %s, data root %s)",
+            exc, config.server.port, config.data_root,
+        )
+        scp.spooler.stop()
+        return 1
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        logger.info("received %s", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    stop.wait()
+    scp.stop()
+    return 0
+
+
+def queue_list(config: Config, as_json: bool) -> int:
+    """Print the jobs of the spool, oldest first."""
+    jobs = list(Spool(config.data_root).summaries())
+    if as_json:
+        json.dump(jobs, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    if not jobs:
+        print(f"no jobs in {config.data_root / 'jobs'}")
+        return 0
+    print(f"{'ID':24} {'STATE':10} {'CREATED':24} {'CALLING AE':16} FILMS  OUTPUT")
+    for job in jobs:
+        output = job["outputs"][0] if job["outputs"] else ""
+        if output:
+            output = str(Path(output))
+        print(
+            f"{job['id']:24} {job['state']:10} {job['created']:24} "
+            f"{job['calling_ae']:16} {job['films']:5}  {output}"
+        )
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``printserver`` command."""
+    args = _parser().parse_args(argv)
+    try:
+        config = _config(args)
+    except ConfigError as exc:
+        print(f"printserver: configuration error: {exc}", file=sys.stderr)
+        return 2
+
+    if args.command == "serve":
+        init_logging(args.log_level.upper())
+        return serve(config)
+    return queue_list(config, args.json)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,197 @@
+"""Typed configuration: one TOML file, an embedded default, CLI overrides.
+
+Read once at start-up and passed down; no module-level state.  A leaf
+module: imports only ``errors``.
+"""
+
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from printserver.errors import ConfigError
+
+#: The configuration used when no file is given: one folder printer.
+DEFAULT_CONFIG_TOML = """
+[server]
+ae_title = "PRINTSCP"
+host = "0.0.0.0"
+port = 11112
+data = "./spool"
+
+[[printers]]
+name = "folder"
+kind = "folder"
+"""
+
+
+@dataclass(frozen=True)
+class PrinterConfig:
+    """One output printer."""
+
+    name: str
+    """Name shown in logs, the queue and Printer Name (2110,0030)."""
+
+    kind: str = "folder"
+    """Output kind.  Only ``folder`` exists so far."""
+
+    path: str = ""
+    """Folder for ``folder`` printers; empty means ``<data>/output``."""
+
+    resolution_dpi: int = 320
+    """Print resolution in dots per inch (default 320)."""
+
+    manufacturer: str = "printserver"
+    """Manufacturer (0008,0070) reported by Printer N-GET."""
+
+    model: str = "printserver folder"
+    """Manufacturer's Model Name (0008,1090) reported by Printer N-GET."""
+
+    preview_height: int = 1024
+    """Height in pixels of the PNG preview of each film (default 1024)."""
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """The DICOM listener and the data root."""
+
+    ae_title: str = "PRINTSCP"
+    """Our AE title (default ``PRINTSCP``)."""
+
+    host: str = "0.0.0.0"
+    """Address to listen on (default all IPv4 interfaces)."""
+
+    port: int = 11112
+    """TCP port to listen on (default 11112)."""
+
+    data: str = "./spool"
+    """Data root: jobs and outputs live below it (default ``./spool``)."""
+
+    max_associations: int = 10
+    """Associations served at once; more are rejected (default 10)."""
+
+    network_timeout: float = 60.0
+    """Seconds of silence before an association is aborted (default 60)."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration."""
+
+    server: ServerConfig = field(default_factory=ServerConfig)
+    printers: tuple[PrinterConfig, ...] = ()
+
+    @property
+    def data_root(self) -> Path:
+        """The data root as an absolute path."""
+        return Path(self.server.data).expanduser().resolve()
+
+    @property
+    def default_printer(self) -> PrinterConfig:
+        """The printer that takes jobs no route claims: the first one."""
+        return self.printers[0]
+
+    def printer_output_dir(self, printer: PrinterConfig) -> Path:
+        """Folder a ``folder`` printer writes to."""
+        if printer.path:
+            return Path(printer.path).expanduser().resolve()
+        return self.data_root / "output"
+
+
+def _build(cls: type, table: Any, where: str) -> Any:
+    """Make dataclass *cls* from a TOML table, naming any bad key."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: expected a table, got {type(table).__name__}")
+
+    known = {f.name: f for f in fields(cls)}
+    for key, value in table.items():
+        if key not in known:
+            raise ConfigError(f"{where}.{key}: unknown key")
+        expected = known[key].type
+        if expected is float and isinstance(value, int):
+            continue
+        if isinstance(expected, type) and not isinstance(value, expected):
+            raise ConfigError(
+                f"{where}.{key}: expected {expected.__name__}, "
+                f"got {type(value).__name__} {value!r}"
+            )
+    try:
+        return cls(**table)
+    except TypeError as exc:
+        raise ConfigError(f"{where}: {exc}") from exc
+
+
+def parse_config(text: str, source: str = "<embedded>") -> Config:
+    """Parse and validate configuration TOML.
+
+    Raises
+    ------
+    ConfigError
+        With the file and key at fault.
+    """
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: {exc}") from exc
+
+    unknown = set(doc) - {"server", "printers"}
+    if unknown:
+        raise ConfigError(f"{source}: unknown section {sorted(unknown)[0]!r}")
+    server = _build(ServerConfig, doc.get("server", {}), f"{source}: server")
+    printers = tuple(
+        _build(PrinterConfig, table, f"{source}: printers[{i}]")
+        for i, table in enumerate(doc.get("printers", []))
+    )
+    # A file without printers still gets the default folder printer.
+    config = Config(server=server, printers=printers or (PrinterConfig("folder"),))
+    validate(config, source)
+    return config
+
+
+def validate(config: Config, source: str = "<config>") -> None:
+    """Check values that types alone cannot."""
+    ae_title = config.server.ae_title
+    if not 0 < len(ae_title) <= 16 or "\\" in ae_title or not ae_title.isprintable():
+        raise ConfigError(f"{source}: server.ae_title: invalid AE title {ae_title!r}")
+    if not 0 < config.server.port < 65536:
+        raise ConfigError(f"{source}: server.port: {config.server.port} not in 1-65535")
+    names = [p.name for p in config.printers]
+    for i, printer in enumerate(config.printers):
+        if printer.kind != "folder":
+            raise ConfigError(
+                f"{source}: printers[{i}].kind: unknown kind {printer.kind!r}"
+            )
+        if not 72 <= printer.resolution_dpi <= 1200:
+            raise ConfigError(
+                f"{source}: printers[{i}].resolution_dpi: "
+                f"{printer.resolution_dpi} not in 72-1200"
+            )
+        if names.count(printer.name) > 1:
+            raise ConfigError(f"{source}: printers[{i}].name: duplicate {printer.name!r}")
+
+
+def load_config(path: str | Path | None = None, **overrides: Any) -> Config:
+    """Read the configuration file (or the embedded default) and apply overrides.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A TOML file; ``None`` uses the embedded default.
+    **overrides
+        ``ServerConfig`` fields given on the command line; ``None`` values
+        are ignored.
+    """
+    if path is None:
+        config = parse_config(DEFAULT_CONFIG_TOML)
+    else:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+        config = parse_config(text, str(path))
+
+    given = {k: v for k, v in overrides.items() if v is not None}
+    if given:
+        config = replace(config, server=replace(config.server, **given))
+        validate(config, "command line")
+    return config

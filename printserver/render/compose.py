@@ -1,0 +1,157 @@
+"""Compose one film: place each image in its box at print resolution.
+
+Pure functions over numpy arrays.  May import ``layout``; must not import
+``spooler``, ``sop`` or ``scp``.
+"""
+
+import enum
+from dataclasses import dataclass, field
+
+import numpy as np
+from PIL import Image
+
+from printserver.layout import (
+    FilmOrientationValues,
+    Rect,
+    box_rects,
+    film_pixel_size,
+    parse_image_display_format,
+)
+
+
+class MagnificationTypeValues(enum.Enum):
+    """Defined Terms of (2010,0060) Magnification Type."""
+
+    REPLICATE = "REPLICATE"
+    BILINEAR = "BILINEAR"
+    CUBIC = "CUBIC"
+    NONE = "NONE"
+
+
+class PolarityValues(enum.Enum):
+    """Enumerated Values of (2020,0020) Polarity."""
+
+    NORMAL = "NORMAL"
+    REVERSE = "REVERSE"
+
+
+_RESAMPLE = {
+    MagnificationTypeValues.REPLICATE: Image.Resampling.NEAREST,
+    MagnificationTypeValues.BILINEAR: Image.Resampling.BILINEAR,
+    MagnificationTypeValues.CUBIC: Image.Resampling.BICUBIC,
+}
+
+#: Densities in hundredths of OD that map to white and black when a film
+#: box gives Border or Empty Image Density as a number.
+_DENSITY_WHITE, _DENSITY_BLACK = 20, 300
+
+
+@dataclass
+class SourceImage:
+    """The pixels of one image box, as received."""
+
+    pixels: np.ndarray
+    """2-D array of stored values (uint8 or uint16)."""
+
+    bits_stored: int
+    photometric_interpretation: str
+    polarity: PolarityValues = PolarityValues.NORMAL
+    magnification_type: MagnificationTypeValues | None = None
+    """Overrides the film box's value when set."""
+
+
+@dataclass
+class Film:
+    """What a film box asks for, enough to compose it at any resolution."""
+
+    image_display_format: str
+    film_size_id: str
+    film_orientation: FilmOrientationValues = FilmOrientationValues.PORTRAIT
+    magnification_type: MagnificationTypeValues = MagnificationTypeValues.CUBIC
+    border_density: str = "BLACK"
+    empty_image_density: str = "BLACK"
+    images: dict[int, SourceImage] = field(default_factory=dict)
+    """Image Box Position (1-based) to the image printed there."""
+
+
+def density_to_gray(density: str) -> int:
+    """8-bit DeviceGray for a Border or Empty Image Density value.
+
+    ``BLACK`` and ``WHITE`` are the film's extremes; a number is hundredths
+    of optical density, mapped linearly between clear film and full black.
+    """
+    value = density.strip().upper()
+    if value == "WHITE":
+        return 255
+    if value == "BLACK" or not value.isdigit():
+        return 0
+    fraction = (int(value) - _DENSITY_WHITE) / (_DENSITY_BLACK - _DENSITY_WHITE)
+    return round(255 * (1 - min(max(fraction, 0.0), 1.0)))
+
+
+def to_unit_brightness(image: SourceImage) -> np.ndarray:
+    """Stored values as float32 brightness, 0 black to 1 white.
+
+    MONOCHROME2 shows its minimum as black, MONOCHROME1 as white; Polarity
+    REVERSE swaps the two.
+
+    References
+    ----------
+    PS3.3 C.7.6.3.1.2 (Photometric Interpretation), C.13.5 (Polarity).
+    """
+    maximum = float((1 << image.bits_stored) - 1)
+    brightness = np.minimum(image.pixels, maximum).astype(np.float32) / maximum
+    inverted = image.photometric_interpretation == "MONOCHROME1"
+    if image.polarity is PolarityValues.REVERSE:
+        inverted = not inverted
+    return 1.0 - brightness if inverted else brightness
+
+
+def fit_into(image: np.ndarray, box: Rect, magnification: MagnificationTypeValues) -> np.ndarray:
+    """Scale *image* to fill *box* keeping its aspect ratio (NONE: as is)."""
+    rows, columns = image.shape
+    if magnification is MagnificationTypeValues.NONE:
+        top = max((rows - box.height) // 2, 0)
+        left = max((columns - box.width) // 2, 0)
+        return image[top : top + box.height, left : left + box.width]
+
+    scale = min(box.width / columns, box.height / rows)
+    size = (max(1, round(columns * scale)), max(1, round(rows * scale)))
+    if size == (columns, rows):
+        return image
+    resized = Image.fromarray(image, mode="F").resize(size, _RESAMPLE[magnification])
+    # Cubic interpolation overshoots at edges; keep it inside the range.
+    return np.clip(np.asarray(resized), 0.0, 1.0)
+
+
+def compose_film(film: Film, dpi: int) -> np.ndarray:
+    """Compose *film* at *dpi* into an 8-bit DeviceGray raster (0 is black).
+
+    Returns
+    -------
+    numpy.ndarray
+        uint8 array of shape (height, width), top row first.
+
+    Raises
+    ------
+    printserver.layout.ImageDisplayFormatError, KeyError
+        For a layout or Film Size ID we do not know.
+    """
+    width, height = film_pixel_size(film.film_size_id, film.film_orientation, dpi)
+    raster = np.full((height, width), density_to_gray(film.border_density), np.uint8)
+    layout = parse_image_display_format(film.image_display_format)
+
+    empty_gray = density_to_gray(film.empty_image_density)
+    for position, box in enumerate(box_rects(layout, width, height), start=1):
+        source = film.images.get(position)
+        if source is None:
+            raster[box.y : box.y + box.height, box.x : box.x + box.width] = empty_gray
+            continue
+
+        magnification = source.magnification_type or film.magnification_type
+        placed = fit_into(to_unit_brightness(source), box, magnification)
+        rows, columns = placed.shape
+        top = box.y + (box.height - rows) // 2
+        left = box.x + (box.width - columns) // 2
+        raster[top : top + rows, left : left + columns] = np.rint(placed * 255.0)
+    return raster

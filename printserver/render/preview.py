@@ -1,0 +1,15 @@
+"""PNG previews of composed films, with Pillow."""
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+
+def write_preview(path: Path, raster: np.ndarray, height: int) -> None:
+    """Write *raster* as an 8-bit grayscale PNG scaled to *height* pixels."""
+    image = Image.fromarray(raster, mode="L")
+    if raster.shape[0] > height:
+        width = max(1, round(raster.shape[1] * height / raster.shape[0]))
+        image = image.resize((width, height), Image.Resampling.BOX)
+    image.save(path, format="PNG")

@@ -1,0 +1,277 @@
+"""The DICOM network side: the pynetdicom AE, its handlers, the status boundary.
+
+The only module that imports pynetdicom's AE and Association.  Every bound
+handler runs inside ``_answer``: a ``PrintServerError`` becomes its status
+and Error Comment; any other exception becomes 0x0110 with one ERROR line.
+"""
+
+import itertools
+import logging
+import socket
+import threading
+from collections.abc import MutableMapping
+from typing import Any
+
+from pydicom.dataset import Dataset
+from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
+from pynetdicom import AE, evt
+from pynetdicom.association import Association
+from pynetdicom.sop_class import (  # type: ignore[attr-defined]
+    BasicAnnotationBox,
+    BasicGrayscalePrintManagementMeta,
+    PresentationLUT,
+    Printer,
+    Verification,
+)
+from pynetdicom.transport import ThreadedAssociationServer
+
+from printserver.config import Config
+from printserver.errors import PrintServerError
+from printserver.sop import PrintContext, Request, Response, dispatch
+from printserver.spooler import Spool, Spooler
+from printserver.status import Status
+
+logger = logging.getLogger(__name__)
+
+TRANSFER_SYNTAXES = [ImplicitVRLittleEndian, ExplicitVRLittleEndian, ExplicitVRBigEndian]
+#: Abstract syntaxes we accept: the grayscale meta class and its companions.
+ABSTRACT_SYNTAXES = [
+    Verification,
+    BasicGrayscalePrintManagementMeta,
+    BasicAnnotationBox,
+    PresentationLUT,
+    Printer,
+]
+#: Optional status keywords each response primitive can carry (PS3.7).
+_STATUS_KEYWORDS = {
+    "N-CREATE": ("ErrorComment", "ErrorID"),
+    "N-DELETE": ("ErrorComment", "ErrorID"),
+    "N-SET": ("ErrorComment", "ErrorID", "AttributeIdentifierList"),
+    "N-ACTION": ("ErrorComment", "ErrorID", "AttributeIdentifierList"),
+    "N-GET": ("ErrorComment", "ErrorID", "AttributeIdentifierList"),
+}
+
+
+class AssociationLog(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """Prefixes each line with the association number, calling AE and peer."""
+
+    def process(self, msg: Any, kwargs: MutableMapping[str, Any]) -> tuple[Any, Any]:
+        return f"{self.extra['prefix']} {msg}", kwargs  # type: ignore[index]
+
+
+class PrintSCP:
+    """Our Print Management SCP: one AE, one listener, one spooler.
+
+    Parameters
+    ----------
+    config : Config
+        The configuration read at start-up.
+    """
+
+    def __init__(self, config: Config):
+        self.config = config
+        self.spool = Spool(config.data_root)
+        self.spooler = Spooler(self.spool, config)
+        self.server: ThreadedAssociationServer | None = None
+        self._contexts: dict[Association, PrintContext] = {}
+        self._numbers: dict[Association, int] = {}
+        self._counter = itertools.count(1)
+        self._incidents = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def _make_ae(self) -> AE:
+        ae = AE(ae_title=self.config.server.ae_title)
+        for abstract_syntax in ABSTRACT_SYNTAXES:
+            ae.add_supported_context(abstract_syntax, TRANSFER_SYNTAXES)
+        ae.maximum_associations = self.config.server.max_associations
+        ae.network_timeout = self.config.server.network_timeout
+        ae.require_called_aet = True
+        return ae
+
+    def start(self) -> tuple[str, int]:
+        """Recover the spool, start the spooler and listen (non-blocking).
+
+        Returns the address actually bound (the port may have been 0).
+        """
+        self.spooler.start()
+        handlers = [
+            (evt.EVT_CONN_OPEN, self._on_conn_open),
+            (evt.EVT_ACCEPTED, self._on_accepted),
+            (evt.EVT_REJECTED, self._on_rejected),
+            (evt.EVT_RELEASED, self._on_ended, ["released"]),
+            (evt.EVT_ABORTED, self._on_ended, ["aborted"]),
+            (evt.EVT_C_ECHO, self._on_echo),
+        ]
+        for event, operation in (
+            (evt.EVT_N_CREATE, "N-CREATE"),
+            (evt.EVT_N_SET, "N-SET"),
+            (evt.EVT_N_GET, "N-GET"),
+            (evt.EVT_N_ACTION, "N-ACTION"),
+            (evt.EVT_N_DELETE, "N-DELETE"),
+        ):
+            handlers.append((event, self._answer, [operation]))
+
+        address = (self.config.server.host, self.config.server.port)
+        self.server = self._make_ae().start_server(
+            address, block=False, evt_handlers=handlers
+        )
+        host, port = self.server.server_address[:2]
+        logger.info(
+            "listening on %s:%s as %s, data root %s",
+            host, port, self.config.server.ae_title, self.config.data_root,
+        )
+        return str(host), int(port)
+
+    def stop(self) -> None:
+        """Stop listening, end associations, and stop the spooler."""
+        if self.server is not None:
+            logger.info("stopping: no new associations")
+            self.server.shutdown()
+            self.server = None
+        self.spooler.stop()
+        logger.info("stopped")
+
+    # Association lifecycle ------------------------------------------------
+
+    def _log(self, assoc: Association) -> AssociationLog:
+        number = self._numbers.get(assoc, 0)
+        peer = assoc.requestor
+        prefix = f"assoc#{number} {peer.ae_title}@{peer.address}:{peer.port}"
+        return AssociationLog(logger, {"prefix": prefix})
+
+    def _on_conn_open(self, event: evt.Event) -> None:
+        # Without TCP_NODELAY each DIMSE exchange can wait 40-90 ms on Nagle.
+        sock = event.assoc.dul.socket
+        if sock is not None and sock.socket is not None:
+            sock.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        with self._lock:
+            self._numbers[event.assoc] = next(self._counter)
+
+    def _on_accepted(self, event: evt.Event) -> None:
+        assoc = event.assoc
+        accepted = frozenset(
+            str(cx.abstract_syntax) for cx in assoc.accepted_contexts
+        )
+        log = self._log(assoc)
+        self._contexts[assoc] = PrintContext(
+            config=self.config,
+            printer=self.config.default_printer,
+            spool=self.spool,
+            spooler=self.spooler,
+            calling_ae=assoc.requestor.ae_title,
+            called_ae=assoc.acceptor.ae_title,
+            accepted_abstract_syntaxes=accepted,
+            log=log,
+        )
+        log.info("association accepted (%d contexts)", len(accepted))
+
+    def _on_rejected(self, event: evt.Event) -> None:
+        self._log(event.assoc).warning(
+            "association rejected: called AE %r is not ours",
+            event.assoc.acceptor.ae_title,
+        )
+        self._numbers.pop(event.assoc, None)
+
+    def _on_ended(self, event: evt.Event, how: str) -> None:
+        self._log(event.assoc).info("association %s", how)
+        self._contexts.pop(event.assoc, None)
+        self._numbers.pop(event.assoc, None)
+
+    def _on_echo(self, event: evt.Event) -> int:
+        return int(Status.SUCCESS)
+
+    # DIMSE-N handlers ------------------------------------------------------
+
+    def _request(self, operation: str, event: evt.Event) -> Request:
+        """Our view of a pynetdicom request event."""
+        primitive = event.request
+        context = event.context
+        if operation == "N-CREATE":
+            instance_uid = primitive.AffectedSOPInstanceUID
+            sop_class_uid = primitive.AffectedSOPClassUID
+        else:
+            instance_uid = primitive.RequestedSOPInstanceUID
+            sop_class_uid = primitive.RequestedSOPClassUID
+        dataset = {
+            "N-CREATE": lambda: event.attribute_list,
+            "N-SET": lambda: event.modification_list,
+            "N-ACTION": lambda: event.action_information,
+        }.get(operation, Dataset)()
+        tags = getattr(primitive, "AttributeIdentifierList", None)
+        if tags is not None and not isinstance(tags, list):
+            tags = [tags]
+        return Request(
+            sop_class_uid=str(sop_class_uid),
+            sop_instance_uid=str(instance_uid) if instance_uid else None,
+            dataset=dataset if dataset is not None else Dataset(),
+            meta_sop_class_uid=str(context.abstract_syntax),
+            is_little_endian=context.transfer_syntax.is_little_endian,
+            action_type_id=getattr(primitive, "ActionTypeID", None),
+            attribute_identifier_list=[int(t) for t in tags] if tags else None,
+        )
+
+    def _answer(self, event: evt.Event, operation: str) -> Any:
+        """Run the SOP handler; turn its result or exception into a status."""
+        ctx = self._contexts.get(event.assoc)
+        log = ctx.log if ctx else self._log(event.assoc)
+        try:
+            if ctx is None:
+                raise PrintServerError("association state lost")
+            req = self._request(operation, event)
+            rsp = dispatch(operation, ctx, req)
+        except PrintServerError as exc:
+            incident = next(self._incidents) & 0xFFFF
+            log.error(
+                "%s %s -> 0x%04X %s (incident %d)",
+                operation, _short(event), exc.status, exc, incident,
+            )
+            rsp = Response(exc.status, error_comment=str(exc), attribute_tags=exc.attribute_tags)
+            return self._reply(event, operation, rsp, incident)
+        except Exception:  # the handler boundary: never let pynetdicom catch
+            incident = next(self._incidents) & 0xFFFF
+            log.exception("%s %s -> 0x0110 (incident %d)", operation, _short(event), incident)
+            rsp = Response(Status.PROCESSING_FAILURE, error_comment="internal error")
+            return self._reply(event, operation, rsp, incident)
+
+        if rsp.status != Status.SUCCESS:
+            log.warning("%s %s -> 0x%04X %s", operation, _short(event), rsp.status, rsp.error_comment)
+        return self._reply(event, operation, rsp, None)
+
+    def _reply(
+        self, event: evt.Event, operation: str, rsp: Response, incident: int | None
+    ) -> Any:
+        """Build the (status, dataset) pair pynetdicom expects."""
+        status = Dataset()
+        status.Status = int(rsp.status)
+        allowed = _STATUS_KEYWORDS.get(operation, ())
+        if rsp.error_comment and "ErrorComment" in allowed:
+            status.ErrorComment = rsp.error_comment[:64]
+        if incident is not None and "ErrorID" in allowed:
+            status.ErrorID = incident
+        if rsp.attribute_tags and "AttributeIdentifierList" in allowed:
+            status.AttributeIdentifierList = rsp.attribute_tags
+        if operation == "N-DELETE":
+            return status
+
+        dataset = rsp.dataset
+        if operation == "N-CREATE" and rsp.affected_sop_instance_uid:
+            # pynetdicom only moves the UID into the command on success; a
+            # warning needs it set on the response primitive, which the
+            # status dataset does.
+            status.AffectedSOPInstanceUID = rsp.affected_sop_instance_uid
+            assigned = event.request.AffectedSOPInstanceUID is None
+            if rsp.status == Status.SUCCESS and assigned:
+                dataset = Dataset() if dataset is None else dataset.copy()
+                dataset.AffectedSOPInstanceUID = rsp.affected_sop_instance_uid
+        if rsp.status.is_failure:
+            dataset = None
+        return status, dataset
+
+
+def _short(event: evt.Event) -> str:
+    """Requested or affected SOP instance UID, for log lines."""
+    primitive = event.request
+    uid = getattr(primitive, "RequestedSOPInstanceUID", None) or getattr(
+        primitive, "AffectedSOPInstanceUID", None
+    )
+    return str(uid or "-")

@@ -1,0 +1,137 @@
+"""Reading and checking incoming attributes, with messages naming the tag.
+
+Tolerant in: values are stripped and upper-cased where the VR is CS, and
+what we normalised is logged by the caller.  Strict out: a value we cannot
+use raises the matching ``PrintServerError``.
+"""
+
+import re
+from collections.abc import Iterable
+from enum import Enum
+from typing import TypeVar
+
+from pydicom.datadict import tag_for_keyword
+from pydicom.dataset import Dataset
+
+from printserver.errors import InvalidAttributeValueError, MissingAttributeError
+
+E = TypeVar("E", bound=Enum)
+
+_UID = re.compile(r"^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$")
+
+
+def tag_name(keyword: str) -> str:
+    """``(2010,0010) ImageDisplayFormat`` for a keyword."""
+    tag = tag_for_keyword(keyword) or 0
+    return f"({tag >> 16:04X},{tag & 0xFFFF:04X}) {keyword}"
+
+
+def _tag(keyword: str) -> int:
+    return int(tag_for_keyword(keyword) or 0)
+
+
+def is_valid_uid(value: str) -> bool:
+    """True for a syntactically valid UID of at most 64 characters."""
+    return 0 < len(value) <= 64 and bool(_UID.match(value))
+
+
+def has_value(ds: Dataset, keyword: str) -> bool:
+    """True when *keyword* is present with a non-empty value."""
+    return keyword in ds and ds[keyword].value not in (None, "", b"", [])
+
+
+def require(ds: Dataset, keyword: str) -> None:
+    """Raise 0x0120 if *keyword* is absent or empty."""
+    if not has_value(ds, keyword):
+        raise MissingAttributeError(
+            f"{tag_name(keyword)} is required", [_tag(keyword)]
+        )
+
+
+def get_text(ds: Dataset, keyword: str, default: str = "") -> str:
+    """A string attribute, stripped of padding."""
+    if not has_value(ds, keyword):
+        return default
+    return str(ds[keyword].value).strip()
+
+
+def get_code(ds: Dataset, keyword: str, enum: type[E], default: E) -> E:
+    """A CS attribute as an Enum member; case and padding are forgiven."""
+    if not has_value(ds, keyword):
+        return default
+    value = str(ds[keyword].value).strip().upper()
+    try:
+        return enum(value)
+    except ValueError:
+        allowed = ", ".join(m.value for m in enum)
+        raise InvalidAttributeValueError(
+            f"{tag_name(keyword)}: {value!r} is not one of {allowed}", [_tag(keyword)]
+        ) from None
+
+
+def get_choice(
+    ds: Dataset, keyword: str, allowed: Iterable[str], default: str
+) -> str:
+    """A CS attribute that must be one of *allowed*."""
+    if not has_value(ds, keyword):
+        return default
+    value = str(ds[keyword].value).strip().upper()
+    if value not in set(allowed):
+        raise InvalidAttributeValueError(
+            f"{tag_name(keyword)}: {value!r} not supported", [_tag(keyword)]
+        )
+    return value
+
+
+def get_int(
+    ds: Dataset, keyword: str, default: int, minimum: int, maximum: int
+) -> int:
+    """An integer attribute (IS or US) within [minimum, maximum]."""
+    if not has_value(ds, keyword):
+        return default
+    raw = ds[keyword].value
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise InvalidAttributeValueError(
+            f"{tag_name(keyword)}: {raw!r} is not an integer", [_tag(keyword)]
+        ) from None
+    if not minimum <= value <= maximum:
+        raise InvalidAttributeValueError(
+            f"{tag_name(keyword)}: {value} not in {minimum}-{maximum}",
+            [_tag(keyword)],
+        )
+    return value
+
+
+def get_density(ds: Dataset, keyword: str, default: str) -> str:
+    """Border or Empty Image Density: BLACK, WHITE or hundredths of OD."""
+    if not has_value(ds, keyword):
+        return default
+    value = str(ds[keyword].value).strip().upper()
+    if value in ("BLACK", "WHITE") or (value.isdigit() and int(value) <= 500):
+        return value
+    raise InvalidAttributeValueError(
+        f"{tag_name(keyword)}: {value!r} is not BLACK, WHITE or 0-500",
+        [_tag(keyword)],
+    )
+
+
+def referenced_uid(ds: Dataset, keyword: str) -> str | None:
+    """The Referenced SOP Instance UID of the first item of a sequence."""
+    if not has_value(ds, keyword):
+        return None
+    item = ds[keyword].value[0]
+    uid = str(getattr(item, "ReferencedSOPInstanceUID", "") or "").strip()
+    if not uid:
+        raise MissingAttributeError(
+            f"{tag_name(keyword)}: item has no ReferencedSOPInstanceUID",
+            [_tag(keyword)],
+        )
+    return uid
+
+
+def unknown_tags(ds: Dataset, known: Iterable[str]) -> list[int]:
+    """Tags in *ds* that are not among the *known* keywords."""
+    allowed = {_tag(k) for k in known}
+    return [int(elem.tag) for elem in ds if int(elem.tag) not in allowed]

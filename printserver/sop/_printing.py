@@ -1,0 +1,55 @@
+"""Turning film boxes into a spool job: the promise made on N-ACTION."""
+
+from printserver.errors import QueueFullError, SessionQueueFullError, SpoolError
+from printserver.sop._model import FilmBox, PrintContext, Response
+from printserver.spooler import JobRequest
+from printserver.status import Status
+
+
+def print_films(
+    ctx: PrintContext, film_boxes: list[FilmBox], session_level: bool
+) -> Response:
+    """Spool the films that hold images; warn of an empty page if none does.
+
+    *session_level* selects the Film Session statuses (0xB602, 0xC601)
+    rather than the Film Box ones (0xB603, 0xC602).
+
+    The job is on disk and fsynced before this returns, so the success
+    the peer receives next is a promise kept across a crash.
+
+    References
+    ----------
+    PS3.4 H.4.1.2.4 and H.4.2.2.4 (N-ACTION).
+    """
+    films = [fb.film_with_images() for fb in film_boxes]
+    films = [film for film in films if film.images]
+    if not films:
+        ctx.log.warning("print request with no image set: nothing printed")
+        empty = (
+            Status.FILM_SESSION_EMPTY_PAGE if session_level else Status.FILM_BOX_EMPTY_PAGE
+        )
+        return Response(empty, error_comment="no image set: nothing printed")
+
+    session = ctx.film_session.attributes if ctx.film_session else {}
+    request = JobRequest(
+        calling_ae=ctx.calling_ae,
+        called_ae=ctx.called_ae,
+        printer=ctx.printer.name,
+        films=films,
+        film_session={
+            "NumberOfCopies": int(session.get("NumberOfCopies", 1)),
+            "PrintPriority": str(session.get("PrintPriority", "MED")),
+            "MediumType": str(session.get("MediumType", "")),
+            "FilmDestination": str(session.get("FilmDestination", "")),
+            "FilmSessionLabel": str(session.get("FilmSessionLabel", "")),
+        },
+    )
+    try:
+        job_id = ctx.spool.submit(request)
+    except SpoolError as exc:
+        error = SessionQueueFullError if session_level else QueueFullError
+        raise error(f"spool cannot take the job: {exc}") from exc
+
+    ctx.log.info("job=%s queued: %d film(s)", job_id, len(films))
+    ctx.spooler.enqueue(job_id)
+    return Response()

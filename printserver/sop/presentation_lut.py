@@ -1,0 +1,70 @@
+"""Presentation LUT SOP class: N-CREATE and N-DELETE.
+
+References: PS3.4 H.4.9, PS3.3 C.11.4.  Must not import ``scp`` or
+pynetdicom.
+"""
+
+from pydicom.uid import generate_uid
+
+from printserver.errors import (
+    DuplicateInstanceError,
+    InvalidAttributeValueError,
+    MissingAttributeError,
+    NoSuchInstanceError,
+    PrintServerError,
+)
+from printserver.sop import _attributes as attrs
+from printserver.sop._model import PresentationLUT, PrintContext, Request, Response
+
+SOP_CLASS_UID = "1.2.840.10008.5.1.1.23"
+SHAPES = ("IDENTITY", "LIN OD")
+
+
+def handle_n_create(ctx: PrintContext, req: Request) -> Response:
+    """Keep a LUT shape or a LUT table for film and image boxes to refer to."""
+    uid = req.sop_instance_uid or generate_uid()
+    if uid in ctx.presentation_luts:
+        raise DuplicateInstanceError(f"Presentation LUT {uid} exists")
+
+    ds = req.dataset
+    has_shape = attrs.has_value(ds, "PresentationLUTShape")
+    has_table = attrs.has_value(ds, "PresentationLUTSequence")
+    if has_shape == has_table:
+        raise MissingAttributeError(
+            "need exactly one of PresentationLUTShape and PresentationLUTSequence",
+            [0x20500010, 0x20500020],
+        )
+
+    lut = PresentationLUT(uid)
+    if has_shape:
+        lut.presentation_lut_shape = attrs.get_choice(
+            ds, "PresentationLUTShape", SHAPES, "IDENTITY"
+        )
+    else:
+        item = ds.PresentationLUTSequence[0]
+        attrs.require(item, "LUTDescriptor")
+        attrs.require(item, "LUTData")
+        entries = int(item.LUTDescriptor[0]) or 65536
+        if entries not in (256, 4096) or int(item.LUTDescriptor[1]) != 0:
+            raise InvalidAttributeValueError(
+                f"(0028,3002) LUTDescriptor: {list(item.LUTDescriptor)} not "
+                "256 or 4096 entries from 0",
+                [0x20500010],
+            )
+        lut.lut_data = list(item.LUTData)[:entries]
+    ctx.presentation_luts[uid] = lut
+    return Response(dataset=ds, affected_sop_instance_uid=uid)
+
+
+def handle_n_delete(ctx: PrintContext, req: Request) -> Response:
+    """Forget a LUT, unless a film box still refers to it."""
+    uid = req.sop_instance_uid or ""
+    if uid not in ctx.presentation_luts:
+        raise NoSuchInstanceError(f"no Presentation LUT {uid}")
+    session = ctx.film_session
+    for film_box in session.film_boxes if session else []:
+        refs = film_box.attributes.get("ReferencedPresentationLUTSequence", [])
+        if any(item.ReferencedSOPInstanceUID == uid for item in refs):
+            raise PrintServerError(f"Presentation LUT {uid} is still referenced")
+    del ctx.presentation_luts[uid]
+    return Response()

@@ -1,0 +1,63 @@
+"""Shared fixtures: a print server on loopback, and a way to wait for jobs."""
+
+import shutil
+import threading
+from dataclasses import replace
+
+import pytest
+
+from printserver.config import load_config
+from printserver.scp import PrintSCP
+
+
+class JobWatcher:
+    """Collects the spooler's state changes; waits for one with a timeout."""
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self.states: dict[str, str] = {}
+
+    def __call__(self, job_id: str, state: str) -> None:
+        with self._cond:
+            self.states[job_id] = state
+            self._cond.notify_all()
+
+    def wait_finished(self, count: int = 1, timeout: float = 60.0) -> dict[str, str]:
+        """Wait until *count* jobs reached done or failed."""
+
+        def finished():
+            done = {j: s for j, s in self.states.items() if s in ("done", "failed")}
+            return done if len(done) >= count else None
+
+        with self._cond:
+            result = self._cond.wait_for(finished, timeout)
+        assert result, f"jobs did not finish in {timeout}s: {self.states}"
+        return result
+
+
+@pytest.fixture
+def server_config(tmp_path):
+    """The embedded configuration, on loopback, an OS-chosen port, tmp data."""
+    config = load_config(None, data=str(tmp_path / "data"), host="127.0.0.1")
+    return replace(config, server=replace(config.server, port=0))
+
+
+@pytest.fixture
+def print_server(server_config):
+    """A running PrintSCP; yields (scp, port, watcher) and always stops it."""
+    scp = PrintSCP(server_config)
+    watcher = JobWatcher()
+    scp.spooler.add_listener(watcher)
+    _, port = scp.start()
+    try:
+        yield scp, port, watcher
+    finally:
+        scp.stop()
+
+
+def require_tool(name: str, package: str) -> str:
+    """Path of a program, or skip naming the Debian package to install."""
+    path = shutil.which(name, path="/usr/bin:/usr/local/bin:/bin")
+    if path is None:
+        pytest.skip(f"{name} not found: install the Debian package {package}")
+    return path

@@ -1,0 +1,127 @@
+"""A pynetdicom client prints films over loopback; the films come out right."""
+
+import json
+import subprocess
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from printserver.__main__ import main as cli_main
+from printserver.scp import PrintSCP
+from tests.conftest import require_tool
+from tests.printclient import PrintClient, grayscale_item
+
+GRAYS = (30, 100, 170, 240)
+
+
+def render_with_ghostscript(ps_path, png_path, dpi=320):
+    gs = require_tool("gs", "ghostscript")
+    proc = subprocess.run(
+        [gs, "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-sDEVICE=pnggray",
+         f"-r{dpi}", f"-sOutputFile={png_path}", str(ps_path)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == "" and proc.stdout == "", (proc.stdout, proc.stderr)
+    return np.asarray(Image.open(png_path))
+
+
+def print_four_grays(port):
+    """STANDARD\\2,2 on 14INX17IN with four flat 8-bit images."""
+    with PrintClient(port) as client:
+        status, _ = client.create_session(NumberOfCopies=1, MediumType="BLUE FILM")
+        assert status.Status == 0x0000
+        status, rsp = client.create_film_box(
+            "STANDARD\\2,2", FilmSizeID="14INX17IN", FilmOrientation="PORTRAIT"
+        )
+        assert status.Status == 0x0000
+        boxes = rsp.ReferencedImageBoxSequence
+        assert len(boxes) == 4
+        for position, (item, gray) in enumerate(zip(boxes, GRAYS), start=1):
+            pixels = np.full((64, 48), gray, np.uint8)
+            status, _ = client.set_image(
+                item.ReferencedSOPInstanceUID, position, grayscale_item(pixels)
+            )
+            assert status.Status == 0x0000
+        status, _ = client.print_film_box()
+        assert status.Status == 0x0000
+
+
+def test_four_grays_land_in_their_quadrants(print_server, tmp_path):
+    scp, port, watcher = print_server
+    print_four_grays(port)
+
+    finished = watcher.wait_finished(1)
+    job_id, state = next(iter(finished.items()))
+    assert state == "done"
+    [job] = list(scp.spool.summaries())
+    ps_path = next(p for p in job["outputs"] if p.endswith(".ps"))
+
+    film = render_with_ghostscript(ps_path, tmp_path / "film.png")
+    assert film.shape == (5440, 4480)  # 17 x 14 inches at 320 dpi
+    centers = [(1360, 1120), (1360, 3360), (4080, 1120), (4080, 3360)]
+    assert [int(film[y, x]) for y, x in centers] == list(GRAYS)
+
+
+def test_postscript_has_dsc_header(print_server):
+    scp, port, watcher = print_server
+    print_four_grays(port)
+    watcher.wait_finished(1)
+    [job] = list(scp.spool.summaries())
+    ps_path = next(p for p in job["outputs"] if p.endswith(".ps"))
+    with open(ps_path, "rb") as f:
+        head = f.read(1024).decode("latin-1").splitlines()
+    assert head[0] == "%!PS-Adobe-3.0"
+    assert "%%LanguageLevel: 3" in head
+    assert "%%BoundingBox: 0 0 1008 1224" in head
+    assert "%%DocumentMedia: 14INX17IN 1008 1224 0 () ()" in head
+    assert "%%Pages: 1" in head
+
+
+def test_empty_film_box_warns_and_queues_nothing(print_server):
+    scp, port, _ = print_server
+    with PrintClient(port) as client:
+        client.create_session()
+        status, _ = client.create_film_box("STANDARD\\2,2")
+        assert status.Status == 0x0000
+        status, _ = client.print_film_box()
+        assert status.Status == 0xB603
+    assert list(scp.spool.summaries()) == []
+
+
+def test_jobs_listed_after_restart(server_config, print_server, capsys):
+    scp, port, watcher = print_server
+    print_four_grays(port)
+    watcher.wait_finished(1)
+    [before] = list(scp.spool.summaries())
+    scp.stop()
+
+    again = PrintSCP(server_config)
+    again.start()
+    try:
+        assert [j["id"] for j in again.spool.summaries()] == [before["id"]]
+    finally:
+        again.stop()
+
+    assert cli_main(["queue", "list", "--json", "--data", server_config.server.data]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(j["id"], j["state"], j["calling_ae"], j["films"]) for j in listed] == [
+        (before["id"], "done", "TESTSCU", 1)
+    ]
+    assert all(path.startswith(str(server_config.data_root)) for path in listed[0]["outputs"])
+
+
+@pytest.mark.parametrize("film_size_id", ["8INX10IN", "10INX14IN", "A4"])
+def test_printer_n_get_and_sizes(print_server, film_size_id):
+    _, port, _ = print_server
+    with PrintClient(port) as client:
+        status, ds = client.get_printer()
+        assert status.Status == 0x0000
+        assert (ds.PrinterStatus, ds.PrinterStatusInfo, ds.PrinterName) == (
+            "NORMAL", "NORMAL", "folder"
+        )
+        client.create_session()
+        status, rsp = client.create_film_box("STANDARD\\1,1", FilmSizeID=film_size_id)
+        assert status.Status == 0x0000
+        assert rsp.FilmSizeID == film_size_id
