@@ -1,0 +1,117 @@
+"""DCMTK's print client (dcmpsprt + dcmprscu), a peer we did not write."""
+
+import subprocess
+
+import numpy as np
+import pytest
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+from tests.conftest import require_tool
+from tests.net.test_first_film import render_with_ghostscript
+
+CONFIG = """\
+[[GENERAL]]
+[APPLICATION]
+LogDirectory = {work}/log
+[PRINT]
+Spooler = dcmprscu
+Directory = {work}/spool
+DeletePrintJobs = false
+[DATABASE]
+Directory = {work}/database
+[LUT]
+Directory = {work}/lut
+[NETWORK]
+aetitle = MODALITY
+
+[[COMMUNICATION]]
+[TARGET]
+Type = PRINTER
+Aetitle = PRINTSCP
+Hostname = 127.0.0.1
+Port = {port}
+MaxPDU = 32768
+Timeout = 30
+ImplicitOnly = {implicit_only}
+DisplayFormat = 1,1\\1,2\\2,1\\2,2\\2,3\\3,2\\3,3\\3,4\\4,3\\3,5\\4,4\\4,5\\5,4
+Supports12Bit = true
+SupportsPresentationLUT = true
+PresentationLUTMatchRequired = true
+PresentationLUTPreferSCPRendering = true
+PresentationLUTinFilmSession = false
+SupportsImageSize = true
+SupportsDecimateCrop = true
+SupportsTrim = true
+Annotation = 1\\ANNOTATION
+"""
+
+
+def write_images(folder, count):
+    """Flat 12-bit MONOCHROME2 images, each a different gray."""
+    values = []
+    for index in range(count):
+        value = 100 + index * 340
+        values.append(value)
+        meta = FileMetaDataset()
+        meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.7"
+        meta.MediaStorageSOPInstanceUID = generate_uid()
+        meta.TransferSyntaxUID = ExplicitVRLittleEndian
+        ds = Dataset()
+        ds.file_meta = meta
+        ds.SOPClassUID = meta.MediaStorageSOPClassUID
+        ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
+        ds.PatientName, ds.PatientID, ds.Modality = "Film^Test", "P1", "OT"
+        ds.StudyInstanceUID, ds.SeriesInstanceUID = generate_uid(), generate_uid()
+        ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+        ds.Rows, ds.Columns = 64, 64
+        ds.BitsAllocated, ds.BitsStored, ds.HighBit = 16, 12, 11
+        ds.PixelRepresentation = 0
+        ds.PixelData = np.full((64, 64), value, np.uint16).tobytes()
+        ds.save_as(folder / f"img{index:02d}.dcm", enforce_file_format=True)
+    return values
+
+
+@pytest.mark.parametrize("implicit_only", ["false", "true"])
+def test_dcmprscu_prints_standard_3_4(print_server, tmp_path, implicit_only):
+    dcmpsprt = require_tool("dcmpsprt", "dcmtk")
+    dcmprscu = require_tool("dcmprscu", "dcmtk")
+    scp, port, watcher = print_server
+    work = tmp_path / "dcmtk"
+    for sub in ("log", "spool", "database", "lut"):
+        (work / sub).mkdir(parents=True)
+    config = work / "print.cfg"
+    config.write_text(CONFIG.format(work=work, port=port, implicit_only=implicit_only))
+    values = write_images(work, 12)
+    images = sorted(str(p) for p in work.glob("img*.dcm"))
+
+    subprocess.run(
+        [dcmpsprt, "-c", str(config), "-p", "TARGET", "-l", "3", "4",
+         "--filmsize", "14INX17IN", "--portrait",
+         "--annotation", "FIRST FILM", "-pd", "-pn", "-pl", *images],
+        cwd=work, check=True, capture_output=True, timeout=60,
+    )
+    [stored_print] = list((work / "database").glob("SP_*.dcm"))
+    run = subprocess.run(
+        [dcmprscu, "-v", "-d", "-c", str(config), "-p", "TARGET", str(stored_print)],
+        cwd=work, capture_output=True, text=True, timeout=120,
+    )
+    log = run.stdout + run.stderr
+    # dcmprscu exits 0 even when the SCP refuses something: read its log.
+    assert run.returncode == 0, log
+    assert not [line for line in log.splitlines() if line.startswith(("E:", "F:"))], log
+    assert log.count("DIMSE Status                  : 0x0000: Success") >= 16, log
+
+    [(job_id, state)] = watcher.wait_finished(1).items()
+    assert state == "done"
+    [job] = list(scp.spool.summaries())
+    assert (job["calling_ae"], job["films"]) == ("MODALITY", 1)
+
+    # At 40 dpi the film is 560 x 680; boxes are 3 columns by 4 rows.
+    ps_path = next(p for p in job["outputs"] if p.endswith(".ps"))
+    film = render_with_ghostscript(ps_path, tmp_path / "film.png", dpi=40)
+    assert film.shape == (680, 560)
+    for index, value in enumerate(values):
+        row, column = divmod(index, 3)
+        y, x = int((row + 0.5) * 680 / 4), int((column + 0.5) * 560 / 3)
+        assert abs(int(film[y, x]) - round(value * 255 / 4095)) <= 1, (index, film[y, x])
