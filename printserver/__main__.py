@@ -26,7 +26,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="printserver", description="DICOM print server and film spooler."
     )
-    parser.add_argument("--version", action="version", version=f"printserver {__version__}")
+    parser.add_argument(
+        "--version", action="version", version=f"printserver {__version__}"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the print server in the foreground")
@@ -58,7 +60,8 @@ def _config(args: argparse.Namespace) -> Config:
 
 def serve(config: Config) -> int:
     """Run the server until SIGTERM or SIGINT."""
-    from printserver.scp import PrintSCP  # pynetdicom only when serving
+    # pynetdicom is imported only when serving, not for queue commands.
+    from printserver.scp import PrintSCP  # noqa: PLC0415
 
     scp = PrintSCP(config)
     try:
@@ -66,7 +69,9 @@ def serve(config: Config) -> int:
     except OSError as exc:
         logger.critical(
             "cannot start: %s (port %s, data root %s)",
-            exc, config.server.port, config.data_root,
+            exc,
+            config.server.port,
+            config.data_root,
         )
         scp.spooler.stop()
         return 1

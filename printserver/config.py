@@ -167,11 +167,13 @@ def validate(config: Config, source: str = "<config>") -> None:
                 f"{printer.resolution_dpi} not in 72-1200"
             )
         if names.count(printer.name) > 1:
-            raise ConfigError(f"{source}: printers[{i}].name: duplicate {printer.name!r}")
+            raise ConfigError(
+                f"{source}: printers[{i}].name: duplicate {printer.name!r}"
+            )
 
 
 def load_config(path: str | Path | None = None, **overrides: Any) -> Config:
-    """Read the configuration file (or the embedded default) and apply overrides.
+    """Read the configuration file (or the default) and apply overrides.
 
     Parameters
     ----------

@@ -142,7 +142,7 @@ def parse_image_display_format(image_display_format: str) -> ImageDisplayFormat:
 def film_pixel_size(
     film_size_id: str, film_orientation: FilmOrientationValues, dpi: int
 ) -> tuple[int, int]:
-    """Width and height in pixels of a film at *dpi*, as it lies in *orientation*.
+    """Width and height in pixels of a film at *dpi*, lying in *orientation*.
 
     Raises
     ------

@@ -10,8 +10,10 @@ import sys
 from typing import Any
 
 
-def logging_config(level: str = "INFO", timestamps: bool | None = None) -> dict[str, Any]:
-    """The ``dictConfig`` we use; *timestamps* defaults to "stderr is a tty"."""
+def logging_config(
+    level: str = "INFO", timestamps: bool | None = None
+) -> dict[str, Any]:
+    """Our ``dictConfig``; *timestamps* defaults to "stderr is a tty"."""
     if timestamps is None:
         timestamps = sys.stderr.isatty()
     fmt = "%(levelname)s %(name)s: %(message)s"
@@ -31,7 +33,11 @@ def logging_config(level: str = "INFO", timestamps: bool | None = None) -> dict[
         "loggers": {
             "printserver": {"level": level, "handlers": ["stderr"], "propagate": False},
             "printserver.traffic": {"level": "WARNING", "propagate": False},
-            "pynetdicom": {"level": "WARNING", "handlers": ["stderr"], "propagate": False},
+            "pynetdicom": {
+                "level": "WARNING",
+                "handlers": ["stderr"],
+                "propagate": False,
+            },
         },
     }
 

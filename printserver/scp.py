@@ -1,4 +1,4 @@
-"""The DICOM network side: the pynetdicom AE, its handlers, the status boundary.
+"""The DICOM network side: the pynetdicom AE, its handlers, the boundary.
 
 The only module that imports pynetdicom's AE and Association.  Every bound
 handler runs inside ``_answer``: a ``PrintServerError`` becomes its status
@@ -13,7 +13,11 @@ from collections.abc import MutableMapping
 from typing import Any
 
 from pydicom.dataset import Dataset
-from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
+from pydicom.uid import (
+    ExplicitVRBigEndian,
+    ExplicitVRLittleEndian,
+    ImplicitVRLittleEndian,
+)
 from pynetdicom import AE, evt
 from pynetdicom.association import Association
 from pynetdicom.sop_class import (  # type: ignore[attr-defined]
@@ -33,7 +37,11 @@ from printserver.status import Status
 
 logger = logging.getLogger(__name__)
 
-TRANSFER_SYNTAXES = [ImplicitVRLittleEndian, ExplicitVRLittleEndian, ExplicitVRBigEndian]
+TRANSFER_SYNTAXES = [
+    ImplicitVRLittleEndian,
+    ExplicitVRLittleEndian,
+    ExplicitVRBigEndian,
+]
 #: Abstract syntaxes we accept: the grayscale meta class and its companions.
 ABSTRACT_SYNTAXES = [
     Verification,
@@ -94,7 +102,7 @@ class PrintSCP:
         Returns the address actually bound (the port may have been 0).
         """
         self.spooler.start()
-        handlers = [
+        handlers: list[Any] = [
             (evt.EVT_CONN_OPEN, self._on_conn_open),
             (evt.EVT_ACCEPTED, self._on_accepted),
             (evt.EVT_REJECTED, self._on_rejected),
@@ -112,13 +120,19 @@ class PrintSCP:
             handlers.append((event, self._answer, [operation]))
 
         address = (self.config.server.host, self.config.server.port)
-        self.server = self._make_ae().start_server(
+        server = self._make_ae().start_server(
             address, block=False, evt_handlers=handlers
         )
-        host, port = self.server.server_address[:2]
+        if server is None:  # only with block=True
+            raise OSError("the association server did not start")
+        self.server = server
+        host, port = server.server_address[:2]
         logger.info(
             "listening on %s:%s as %s, data root %s",
-            host, port, self.config.server.ae_title, self.config.data_root,
+            host,
+            port,
+            self.config.server.ae_title,
+            self.config.data_root,
         )
         return str(host), int(port)
 
@@ -149,9 +163,7 @@ class PrintSCP:
 
     def _on_accepted(self, event: evt.Event) -> None:
         assoc = event.assoc
-        accepted = frozenset(
-            str(cx.abstract_syntax) for cx in assoc.accepted_contexts
-        )
+        accepted = frozenset(str(cx.abstract_syntax) for cx in assoc.accepted_contexts)
         log = self._log(assoc)
         self._contexts[assoc] = PrintContext(
             config=self.config,
@@ -184,7 +196,7 @@ class PrintSCP:
 
     def _request(self, operation: str, event: evt.Event) -> Request:
         """Our view of a pynetdicom request event."""
-        primitive = event.request
+        primitive: Any = event.request
         context = event.context
         if operation == "N-CREATE":
             instance_uid = primitive.AffectedSOPInstanceUID
@@ -223,18 +235,32 @@ class PrintSCP:
             incident = next(self._incidents) & 0xFFFF
             log.error(
                 "%s %s -> 0x%04X %s (incident %d)",
-                operation, _short(event), exc.status, exc, incident,
+                operation,
+                _short(event),
+                exc.status,
+                exc,
+                incident,
             )
-            rsp = Response(exc.status, error_comment=str(exc), attribute_tags=exc.attribute_tags)
+            rsp = Response(
+                exc.status, error_comment=str(exc), attribute_tags=exc.attribute_tags
+            )
             return self._reply(event, operation, rsp, incident)
         except Exception:  # the handler boundary: never let pynetdicom catch
             incident = next(self._incidents) & 0xFFFF
-            log.exception("%s %s -> 0x0110 (incident %d)", operation, _short(event), incident)
+            log.exception(
+                "%s %s -> 0x0110 (incident %d)", operation, _short(event), incident
+            )
             rsp = Response(Status.PROCESSING_FAILURE, error_comment="internal error")
             return self._reply(event, operation, rsp, incident)
 
         if rsp.status != Status.SUCCESS:
-            log.warning("%s %s -> 0x%04X %s", operation, _short(event), rsp.status, rsp.error_comment)
+            log.warning(
+                "%s %s -> 0x%04X %s",
+                operation,
+                _short(event),
+                rsp.status,
+                rsp.error_comment,
+            )
         return self._reply(event, operation, rsp, None)
 
     def _reply(
@@ -259,7 +285,8 @@ class PrintSCP:
             # warning needs it set on the response primitive, which the
             # status dataset does.
             status.AffectedSOPInstanceUID = rsp.affected_sop_instance_uid
-            assigned = event.request.AffectedSOPInstanceUID is None
+            request: Any = event.request
+            assigned = request.AffectedSOPInstanceUID is None
             if rsp.status == Status.SUCCESS and assigned:
                 dataset = Dataset() if dataset is None else dataset.copy()
                 dataset.AffectedSOPInstanceUID = rsp.affected_sop_instance_uid
@@ -270,7 +297,7 @@ class PrintSCP:
 
 def _short(event: evt.Event) -> str:
     """Requested or affected SOP instance UID, for log lines."""
-    primitive = event.request
+    primitive: Any = event.request
     uid = getattr(primitive, "RequestedSOPInstanceUID", None) or getattr(
         primitive, "AffectedSOPInstanceUID", None
     )

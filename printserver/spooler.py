@@ -57,7 +57,7 @@ class JobRequest:
     printer: str
     films: list[Film]
     film_session: dict[str, Any] = field(default_factory=dict)
-    """Film Session attributes by keyword (Number of Copies, Print Priority...)."""
+    """Film Session attributes by keyword (NumberOfCopies, PrintPriority)."""
 
 
 def _now() -> str:
@@ -94,7 +94,9 @@ def write_atomic(path: Path, data: bytes) -> None:
     _fsync_dir(path.parent)
 
 
-def _film_to_json(film: Film, index: int) -> tuple[dict[str, Any], list[tuple[str, np.ndarray]]]:
+def _film_to_json(
+    film: Film, index: int
+) -> tuple[dict[str, Any], list[tuple[str, np.ndarray]]]:
     """JSON description of a film plus the pixel files it refers to."""
     images = []
     arrays = []
@@ -193,7 +195,9 @@ class Spool:
             _fsync_dir(self.jobs_dir)
         except OSError as exc:
             shutil.rmtree(incoming, ignore_errors=True)
-            raise SpoolError(f"cannot store job {job_id}: {exc.strerror or exc}") from exc
+            raise SpoolError(
+                f"cannot store job {job_id}: {exc.strerror or exc}"
+            ) from exc
         return job_id
 
     def _write_job(self, job_dir: Path, job_id: str, request: JobRequest) -> None:
@@ -263,7 +267,9 @@ class Spool:
         if outputs is not None:
             current["outputs"] = outputs
         current["history"].append({"time": now, "state": state, "reason": reason})
-        write_atomic(self.jobs_dir / job_id / STATE_FILE, json.dumps(current, indent=1).encode())
+        write_atomic(
+            self.jobs_dir / job_id / STATE_FILE, json.dumps(current, indent=1).encode()
+        )
         log = logger.error if state == FAILED else logger.info
         log("job=%s %s -> %s: %s", job_id, previous, state, reason)
 
@@ -311,7 +317,7 @@ class Spooler:
         self._listeners: list[Callable[[str, str], None]] = []
 
     def start(self) -> None:
-        """Queue every job left pending or half-rendered, then start working."""
+        """Queue every job left pending or half-rendered, then start."""
         self.spool.ensure()
         for job_id in self.spool.job_ids():
             state = self.spool.read_state(job_id)["state"]
@@ -322,14 +328,14 @@ class Spooler:
         self._thread.start()
 
     def stop(self, timeout: float = 30.0) -> None:
-        """Finish the job at hand (within *timeout*) and stop; the rest stay queued."""
+        """Finish the job at hand (within *timeout*); the rest stay queued."""
         self._stopping.set()
         self._queue.put((-1, ""))
         if self._thread is not None:
             self._thread.join(timeout)
 
     def add_listener(self, listener: Callable[[str, str], None]) -> None:
-        """Call *listener(job_id, state)* after each state the worker records."""
+        """Call *listener(job_id, state)* after each state recorded."""
         self._listeners.append(listener)
 
     def _set_state(self, job_id: str, state: str, reason: str, **kwargs: Any) -> None:
@@ -339,7 +345,9 @@ class Spooler:
 
     def enqueue(self, job_id: str) -> None:
         """Put a job in line, by its Print Priority then its age."""
-        priority = self.spool.read_job(job_id)["film_session"].get("PrintPriority", "MED")
+        priority = self.spool.read_job(job_id)["film_session"].get(
+            "PrintPriority", "MED"
+        )
         self._queue.put((_PRIORITY.get(priority, 1), job_id))
 
     def _run(self) -> None:
@@ -352,7 +360,9 @@ class Spooler:
             except Exception:  # the worker loop is a boundary: log, keep going
                 logger.exception("job=%s failed", job_id)
                 try:
-                    self._set_state(job_id, FAILED, "internal error", error="internal error")
+                    self._set_state(
+                        job_id, FAILED, "internal error", error="internal error"
+                    )
                 except Exception:  # noqa: BLE001 - state file unwritable too
                     logger.exception("job=%s cannot record failure", job_id)
 

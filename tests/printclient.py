@@ -34,12 +34,16 @@ def grayscale_item(pixels: np.ndarray, bits_stored: int = 8, photometric="MONOCH
 class PrintClient:
     """Opens an association to the server and speaks Print Management."""
 
-    def __init__(self, port: int, called_ae: str = "PRINTSCP", calling_ae: str = "TESTSCU"):
+    def __init__(
+        self, port: int, called_ae: str = "PRINTSCP", calling_ae: str = "TESTSCU"
+    ):
         self.ae = AE(ae_title=calling_ae)
         self.ae.add_requested_context(META)
         self.created_uids: list[str] = []
         handlers = [(evt.EVT_DIMSE_RECV, self._on_recv)]
-        self.assoc = self.ae.associate("127.0.0.1", port, ae_title=called_ae, evt_handlers=handlers)
+        self.assoc = self.ae.associate(
+            "127.0.0.1", port, ae_title=called_ae, evt_handlers=handlers
+        )
 
     def _on_recv(self, event):
         cs = event.message.command_set
@@ -68,7 +72,9 @@ class PrintClient:
         self.session_uid = uid
         return status, rsp
 
-    def create_film_box(self, image_display_format="STANDARD\\1,1", uid=None, **attributes):
+    def create_film_box(
+        self, image_display_format="STANDARD\\1,1", uid=None, **attributes
+    ):
         ds = Dataset()
         ds.ImageDisplayFormat = image_display_format
         for keyword, value in attributes.items():
@@ -88,7 +94,9 @@ class PrintClient:
         ds.BasicGrayscaleImageSequence = [item] if item is not None else []
         for keyword, value in attributes.items():
             setattr(ds, keyword, value)
-        return self.assoc.send_n_set(ds, BasicGrayscaleImageBox, image_box_uid, meta_uid=META)
+        return self.assoc.send_n_set(
+            ds, BasicGrayscaleImageBox, image_box_uid, meta_uid=META
+        )
 
     def print_film_box(self, uid=None):
         return self.assoc.send_n_action(
@@ -96,7 +104,11 @@ class PrintClient:
         )
 
     def print_session(self):
-        return self.assoc.send_n_action(None, 1, BasicFilmSession, self.session_uid, meta_uid=META)
+        return self.assoc.send_n_action(
+            None, 1, BasicFilmSession, self.session_uid, meta_uid=META
+        )
 
     def get_printer(self, tags=None):
-        return self.assoc.send_n_get(tags or [], Printer, PrinterInstance, meta_uid=META)
+        return self.assoc.send_n_get(
+            tags or [], Printer, PrinterInstance, meta_uid=META
+        )

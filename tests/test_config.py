@@ -9,7 +9,9 @@ from printserver.errors import ConfigError
 def test_embedded_default():
     config = load_config()
     assert (config.server.ae_title, config.server.port, config.server.data) == (
-        "PRINTSCP", 11112, "./spool"
+        "PRINTSCP",
+        11112,
+        "./spool",
     )
     assert [(p.name, p.kind) for p in config.printers] == [("folder", "folder")]
 

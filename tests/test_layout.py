@@ -34,8 +34,18 @@ def test_film_pixel_size(film_size_id, dpi, expected):
 
 def test_every_dicom_film_size_is_known():
     defined_terms = {
-        "8INX10IN", "8_5INX11IN", "10INX12IN", "10INX14IN", "11INX14IN", "11INX17IN",
-        "14INX14IN", "14INX17IN", "24CMX24CM", "24CMX30CM", "A4", "A3",
+        "8INX10IN",
+        "8_5INX11IN",
+        "10INX12IN",
+        "10INX14IN",
+        "11INX14IN",
+        "11INX17IN",
+        "14INX14IN",
+        "14INX17IN",
+        "24CMX24CM",
+        "24CMX30CM",
+        "A4",
+        "A3",
     }
     assert set(film_sizes()) == defined_terms | {"17INX17IN"}
 
@@ -53,13 +63,25 @@ def test_standard_is_columns_then_rows():
 def test_col_numbers_column_by_column():
     rects = box_rects(parse_image_display_format("COL\\1,2"), 200, 100)
     assert [(r.x, r.y, r.width, r.height) for r in rects] == [
-        (0, 0, 100, 100), (100, 0, 100, 50), (100, 50, 100, 50)
+        (0, 0, 100, 100),
+        (100, 0, 100, 50),
+        (100, 50, 100, 50),
     ]
 
 
 @pytest.mark.parametrize(
-    "value", ["STANDARD\\0,2", "STANDARD\\2", "STANDARD\\2,2,2", "SLIDE", "CUSTOM\\1",
-              "STANDARD 2,2", "", "ROW\\", "STANDARD\\30,30"],
+    "value",
+    [
+        "STANDARD\\0,2",
+        "STANDARD\\2",
+        "STANDARD\\2,2,2",
+        "SLIDE",
+        "CUSTOM\\1",
+        "STANDARD 2,2",
+        "",
+        "ROW\\",
+        "STANDARD\\30,30",
+    ],
 )
 def test_bad_formats_are_refused(value):
     with pytest.raises(ImageDisplayFormatError, match="Image Display Format"):
@@ -91,6 +113,11 @@ def test_boxes_tile_the_film(kind, counts, width, height):
     # Boxes tile the film exactly: the areas add up and none overlaps.
     assert sum(r.width * r.height for r in rects) == width * height
     for r in rects:
-        assert 0 <= r.x and r.x + r.width <= width and 0 <= r.y and r.y + r.height <= height
+        assert (
+            0 <= r.x
+            and r.x + r.width <= width
+            and 0 <= r.y
+            and r.y + r.height <= height
+        )
     ordered = sorted((r.y, r.x) for r in rects)
     assert len(set(ordered)) == len(rects)

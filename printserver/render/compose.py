@@ -104,10 +104,13 @@ def to_unit_brightness(image: SourceImage) -> np.ndarray:
     inverted = image.photometric_interpretation == "MONOCHROME1"
     if image.polarity is PolarityValues.REVERSE:
         inverted = not inverted
-    return 1.0 - brightness if inverted else brightness
+    result: np.ndarray = 1.0 - brightness if inverted else brightness
+    return result
 
 
-def fit_into(image: np.ndarray, box: Rect, magnification: MagnificationTypeValues) -> np.ndarray:
+def fit_into(
+    image: np.ndarray, box: Rect, magnification: MagnificationTypeValues
+) -> np.ndarray:
     """Scale *image* to fill *box* keeping its aspect ratio (NONE: as is)."""
     rows, columns = image.shape
     if magnification is MagnificationTypeValues.NONE:
@@ -121,7 +124,8 @@ def fit_into(image: np.ndarray, box: Rect, magnification: MagnificationTypeValue
         return image
     resized = Image.fromarray(image, mode="F").resize(size, _RESAMPLE[magnification])
     # Cubic interpolation overshoots at edges; keep it inside the range.
-    return np.clip(np.asarray(resized), 0.0, 1.0)
+    clipped: np.ndarray = np.clip(np.asarray(resized), 0.0, 1.0)
+    return clipped
 
 
 def compose_film(film: Film, dpi: int) -> np.ndarray:

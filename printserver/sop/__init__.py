@@ -61,7 +61,9 @@ def dispatch(operation: str, ctx: PrintContext, req: Request) -> Response:
         return handler(ctx, req)
     if req.sop_class_uid not in _KNOWN_CLASSES:
         raise NoSuchSOPClassError(f"SOP class {req.sop_class_uid} not served")
-    raise UnrecognizedOperationError(f"{operation} not supported for {req.sop_class_uid}")
+    raise UnrecognizedOperationError(
+        f"{operation} not supported for {req.sop_class_uid}"
+    )
 
 
 __all__ = [

@@ -43,9 +43,7 @@ def has_value(ds: Dataset, keyword: str) -> bool:
 def require(ds: Dataset, keyword: str) -> None:
     """Raise 0x0120 if *keyword* is absent or empty."""
     if not has_value(ds, keyword):
-        raise MissingAttributeError(
-            f"{tag_name(keyword)} is required", [_tag(keyword)]
-        )
+        raise MissingAttributeError(f"{tag_name(keyword)} is required", [_tag(keyword)])
 
 
 def get_text(ds: Dataset, keyword: str, default: str = "") -> str:
@@ -69,9 +67,7 @@ def get_code(ds: Dataset, keyword: str, enum: type[E], default: E) -> E:
         ) from None
 
 
-def get_choice(
-    ds: Dataset, keyword: str, allowed: Iterable[str], default: str
-) -> str:
+def get_choice(ds: Dataset, keyword: str, allowed: Iterable[str], default: str) -> str:
     """A CS attribute that must be one of *allowed*."""
     if not has_value(ds, keyword):
         return default
@@ -83,9 +79,7 @@ def get_choice(
     return value
 
 
-def get_int(
-    ds: Dataset, keyword: str, default: int, minimum: int, maximum: int
-) -> int:
+def get_int(ds: Dataset, keyword: str, default: int, minimum: int, maximum: int) -> int:
     """An integer attribute (IS or US) within [minimum, maximum]."""
     if not has_value(ds, keyword):
         return default

@@ -26,10 +26,10 @@ class Request:
     sop_class_uid: str
     sop_instance_uid: str | None
     dataset: Dataset
-    """Attribute List, Modification List or Action Information (may be empty)."""
+    """Attribute List, Modification List or Action Information (or empty)."""
 
     meta_sop_class_uid: str = ""
-    """Abstract syntax of the presentation context (a meta SOP class or not)."""
+    """Abstract syntax of the presentation context (maybe a meta class)."""
 
     is_little_endian: bool = True
     """Byte order of the context's transfer syntax, for pixel data."""

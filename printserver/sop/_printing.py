@@ -1,5 +1,7 @@
 """Turning film boxes into a spool job: the promise made on N-ACTION."""
 
+from pydicom.dataset import Dataset
+
 from printserver.errors import QueueFullError, SessionQueueFullError, SpoolError
 from printserver.sop._model import FilmBox, PrintContext, Response
 from printserver.spooler import JobRequest
@@ -26,11 +28,13 @@ def print_films(
     if not films:
         ctx.log.warning("print request with no image set: nothing printed")
         empty = (
-            Status.FILM_SESSION_EMPTY_PAGE if session_level else Status.FILM_BOX_EMPTY_PAGE
+            Status.FILM_SESSION_EMPTY_PAGE
+            if session_level
+            else Status.FILM_BOX_EMPTY_PAGE
         )
         return Response(empty, error_comment="no image set: nothing printed")
 
-    session = ctx.film_session.attributes if ctx.film_session else {}
+    session = ctx.film_session.attributes if ctx.film_session else Dataset()
     request = JobRequest(
         calling_ae=ctx.calling_ae,
         called_ae=ctx.called_ae,

@@ -85,9 +85,15 @@ def _options(ctx: PrintContext, ds: Dataset, film: Film, applied: Dataset) -> Fi
     applied.MagnificationType = film.magnification_type.value
     applied.BorderDensity = film.border_density
     applied.EmptyImageDensity = film.empty_image_density
-    applied.Trim = attrs.get_choice(ds, "Trim", ("YES", "NO"), applied.get("Trim", "NO"))
-    applied.MinDensity = attrs.get_int(ds, "MinDensity", applied.get("MinDensity", 20), 0, 500)
-    applied.MaxDensity = attrs.get_int(ds, "MaxDensity", applied.get("MaxDensity", 300), 0, 500)
+    applied.Trim = attrs.get_choice(
+        ds, "Trim", ("YES", "NO"), applied.get("Trim", "NO")
+    )
+    applied.MinDensity = attrs.get_int(
+        ds, "MinDensity", applied.get("MinDensity", 20), 0, 500
+    )
+    applied.MaxDensity = attrs.get_int(
+        ds, "MaxDensity", applied.get("MaxDensity", 300), 0, 500
+    )
     for keyword in ("Illumination", "ReflectedAmbientLight"):
         if attrs.has_value(ds, keyword):
             setattr(applied, keyword, attrs.get_int(ds, keyword, 0, 0, 65535))
@@ -121,7 +127,9 @@ def _layout(ds: Dataset, printer_default_size: str) -> tuple[Film, Dataset]:
         ds, "FilmOrientation", FilmOrientationValues, FilmOrientationValues.PORTRAIT
     )
     applied.FilmOrientation = orientation.value
-    applied.FilmSizeID = attrs.get_choice(ds, "FilmSizeID", film_sizes(), printer_default_size)
+    applied.FilmSizeID = attrs.get_choice(
+        ds, "FilmSizeID", film_sizes(), printer_default_size
+    )
     applied.RequestedResolutionID = attrs.get_choice(
         ds, "RequestedResolutionID", ("STANDARD", "HIGH"), "STANDARD"
     )
@@ -155,7 +163,8 @@ def _create_boxes(ctx: PrintContext, film_box: FilmBox, ds: Dataset) -> None:
     places = annotation_formats().get(format_id)
     if places is None:
         raise InvalidAttributeValueError(
-            f"(2010,0030) AnnotationDisplayFormatID: {format_id!r} unknown", [0x20100030]
+            f"(2010,0030) AnnotationDisplayFormatID: {format_id!r} unknown",
+            [0x20100030],
         )
     film_box.attributes.AnnotationDisplayFormatID = format_id
     if ANNOTATION_BOX_CLASS_UID in ctx.accepted_abstract_syntaxes:
@@ -195,7 +204,8 @@ def handle_n_create(ctx: PrintContext, req: Request) -> Response:
         FILM_SESSION_CLASS_UID, [ctx.film_session.sop_instance_uid]
     )
     rsp_ds.ReferencedImageBoxSequence = _references(
-        GRAYSCALE_IMAGE_BOX_CLASS_UID, [b.sop_instance_uid for b in film_box.image_boxes]
+        GRAYSCALE_IMAGE_BOX_CLASS_UID,
+        [b.sop_instance_uid for b in film_box.image_boxes],
     )
     if film_box.annotation_boxes:
         rsp_ds.ReferencedBasicAnnotationBoxSequence = _references(
@@ -203,13 +213,17 @@ def handle_n_create(ctx: PrintContext, req: Request) -> Response:
             [b.sop_instance_uid for b in film_box.annotation_boxes],
         )
     ctx.log.info(
-        "film box created: %s %s %s", applied.ImageDisplayFormat, applied.FilmSizeID,
+        "film box created: %s %s %s",
+        applied.ImageDisplayFormat,
+        applied.FilmSizeID,
         applied.FilmOrientation,
     )
 
     unknown = attrs.unknown_tags(req.dataset, CREATABLE)
     if unknown:
-        return Response(Status.ATTRIBUTE_LIST_ERROR, rsp_ds, uid, attribute_tags=unknown)
+        return Response(
+            Status.ATTRIBUTE_LIST_ERROR, rsp_ds, uid, attribute_tags=unknown
+        )
     return Response(dataset=rsp_ds, affected_sop_instance_uid=uid)
 
 

@@ -108,7 +108,9 @@ def handle_n_set(ctx: PrintContext, req: Request) -> Response:
     session = _session(ctx, req.sop_instance_uid)
     session.attributes, unknown = _apply(req.dataset, session.attributes)
     if unknown:
-        return Response(Status.ATTRIBUTE_LIST_ERROR, session.attributes, attribute_tags=unknown)
+        return Response(
+            Status.ATTRIBUTE_LIST_ERROR, session.attributes, attribute_tags=unknown
+        )
     return Response(dataset=session.attributes)
 
 

@@ -82,7 +82,11 @@ def decode_pixels(item: Dataset, is_little_endian: bool) -> SourceImage:
     columns = _item_value(item, "Columns", tuple(range(1, MAX_SIDE + 1)))
     attrs.require(item, "PixelData")
 
-    dtype = np.dtype(np.uint8) if bits_allocated == 8 else np.dtype("<u2" if is_little_endian else ">u2")
+    dtype = (
+        np.dtype(np.uint8)
+        if bits_allocated == 8
+        else np.dtype("<u2" if is_little_endian else ">u2")
+    )
     data = item.PixelData
     needed = rows * columns * dtype.itemsize
     if len(data) < needed:
@@ -91,7 +95,9 @@ def decode_pixels(item: Dataset, is_little_endian: bool) -> SourceImage:
         )
     pixels = np.frombuffer(data, dtype, rows * columns).reshape(rows, columns)
     # Bits above Bits Stored are not part of the value (PS3.5 8.1.1).
-    pixels = (pixels & ((1 << bits_stored) - 1)).astype(np.uint16 if bits_allocated == 16 else np.uint8)
+    pixels = np.bitwise_and(pixels, (1 << bits_stored) - 1).astype(
+        np.uint16 if bits_allocated == 16 else np.uint8
+    )
     return SourceImage(pixels, bits_stored, photometric)
 
 
@@ -114,7 +120,10 @@ def handle_n_set(ctx: PrintContext, req: Request) -> Response:
     magnification = None
     if attrs.has_value(ds, "MagnificationType"):
         magnification = attrs.get_code(
-            ds, "MagnificationType", MagnificationTypeValues, MagnificationTypeValues.CUBIC
+            ds,
+            "MagnificationType",
+            MagnificationTypeValues,
+            MagnificationTypeValues.CUBIC,
         )
 
     sequence = ds.BasicGrayscaleImageSequence

@@ -28,7 +28,7 @@ def printer_attributes(ctx: PrintContext) -> Dataset:
 
 
 def handle_n_get(ctx: PrintContext, req: Request) -> Response:
-    """Answer with all attributes, or those of the Attribute Identifier List."""
+    """Answer all attributes, or those of the Attribute Identifier List."""
     if req.sop_instance_uid != PRINTER_INSTANCE_UID:
         raise NoSuchInstanceError(f"no Printer {req.sop_instance_uid}")
     everything = printer_attributes(ctx)

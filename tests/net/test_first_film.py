@@ -18,9 +18,21 @@ GRAYS = (30, 100, 170, 240)
 def render_with_ghostscript(ps_path, png_path, dpi=320):
     gs = require_tool("gs", "ghostscript")
     proc = subprocess.run(
-        [gs, "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-sDEVICE=pnggray",
-         f"-r{dpi}", f"-sOutputFile={png_path}", str(ps_path)],
-        capture_output=True, text=True, timeout=120,
+        [
+            gs,
+            "-q",
+            "-dSAFER",
+            "-dBATCH",
+            "-dNOPAUSE",
+            "-sDEVICE=pnggray",
+            f"-r{dpi}",
+            f"-sOutputFile={png_path}",
+            str(ps_path),
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == "" and proc.stdout == "", (proc.stdout, proc.stderr)
@@ -38,7 +50,9 @@ def print_four_grays(port):
         assert status.Status == 0x0000
         boxes = rsp.ReferencedImageBoxSequence
         assert len(boxes) == 4
-        for position, (item, gray) in enumerate(zip(boxes, GRAYS), start=1):
+        for position, (item, gray) in enumerate(
+            zip(boxes, GRAYS, strict=True), start=1
+        ):
             pixels = np.full((64, 48), gray, np.uint8)
             status, _ = client.set_image(
                 item.ReferencedSOPInstanceUID, position, grayscale_item(pixels)
@@ -104,12 +118,16 @@ def test_jobs_listed_after_restart(server_config, print_server, capsys):
     finally:
         again.stop()
 
-    assert cli_main(["queue", "list", "--json", "--data", server_config.server.data]) == 0
+    assert (
+        cli_main(["queue", "list", "--json", "--data", server_config.server.data]) == 0
+    )
     listed = json.loads(capsys.readouterr().out)
     assert [(j["id"], j["state"], j["calling_ae"], j["films"]) for j in listed] == [
         (before["id"], "done", "TESTSCU", 1)
     ]
-    assert all(path.startswith(str(server_config.data_root)) for path in listed[0]["outputs"])
+    assert all(
+        path.startswith(str(server_config.data_root)) for path in listed[0]["outputs"]
+    )
 
 
 @pytest.mark.parametrize("film_size_id", ["8INX10IN", "10INX14IN", "A4"])
@@ -119,7 +137,9 @@ def test_printer_n_get_and_sizes(print_server, film_size_id):
         status, ds = client.get_printer()
         assert status.Status == 0x0000
         assert (ds.PrinterStatus, ds.PrinterStatusInfo, ds.PrinterName) == (
-            "NORMAL", "NORMAL", "folder"
+            "NORMAL",
+            "NORMAL",
+            "folder",
         )
         client.create_session()
         status, rsp = client.create_film_box("STANDARD\\1,1", FilmSizeID=film_size_id)

@@ -56,7 +56,9 @@ def session_ref():
 
 
 def call(ctx, operation, sop_class, uid, dataset=None, **kwargs):
-    req = Request(sop_class, uid, dataset if dataset is not None else Dataset(), **kwargs)
+    req = Request(
+        sop_class, uid, dataset if dataset is not None else Dataset(), **kwargs
+    )
     try:
         return dispatch(operation, ctx, req)
     except PrintServerError as exc:
@@ -70,10 +72,18 @@ def status_of(result):
 def with_film_box(ctx, image_display_format="STANDARD\\2,1"):
     call(ctx, "N-CREATE", SESSION, SESSION_UID)
     rsp = call(
-        ctx, "N-CREATE", FILM_BOX, FILM_BOX_UID,
-        ds(ImageDisplayFormat=image_display_format, ReferencedFilmSessionSequence=session_ref()),
+        ctx,
+        "N-CREATE",
+        FILM_BOX,
+        FILM_BOX_UID,
+        ds(
+            ImageDisplayFormat=image_display_format,
+            ReferencedFilmSessionSequence=session_ref(),
+        ),
     )
-    return [item.ReferencedSOPInstanceUID for item in rsp.dataset.ReferencedImageBoxSequence]
+    return [
+        item.ReferencedSOPInstanceUID for item in rsp.dataset.ReferencedImageBoxSequence
+    ]
 
 
 FILM_BOX_CREATE_TABLE = [
@@ -96,7 +106,9 @@ FILM_BOX_CREATE_TABLE = [
 @pytest.mark.parametrize(("changes", "expected"), FILM_BOX_CREATE_TABLE)
 def test_film_box_n_create(ctx, changes, expected):
     call(ctx, "N-CREATE", SESSION, SESSION_UID)
-    dataset = ds(ImageDisplayFormat="STANDARD\\1,1", ReferencedFilmSessionSequence=session_ref())
+    dataset = ds(
+        ImageDisplayFormat="STANDARD\\1,1", ReferencedFilmSessionSequence=session_ref()
+    )
     for keyword, value in changes.items():
         if value is None:
             delattr(dataset, keyword)
@@ -108,8 +120,14 @@ def test_film_box_n_create(ctx, changes, expected):
 def test_film_box_reply_lists_image_boxes_in_position_order(ctx):
     call(ctx, "N-CREATE", SESSION, SESSION_UID)
     rsp = call(
-        ctx, "N-CREATE", FILM_BOX, None,
-        ds(ImageDisplayFormat="STANDARD\\3,4", ReferencedFilmSessionSequence=session_ref()),
+        ctx,
+        "N-CREATE",
+        FILM_BOX,
+        None,
+        ds(
+            ImageDisplayFormat="STANDARD\\3,4",
+            ReferencedFilmSessionSequence=session_ref(),
+        ),
     )
     assert rsp.status == Status.SUCCESS and rsp.affected_sop_instance_uid
     items = rsp.dataset.ReferencedImageBoxSequence
@@ -123,8 +141,14 @@ def test_film_box_reply_lists_image_boxes_in_position_order(ctx):
 
 def test_film_box_without_session(ctx):
     result = call(
-        ctx, "N-CREATE", FILM_BOX, None,
-        ds(ImageDisplayFormat="STANDARD\\1,1", ReferencedFilmSessionSequence=session_ref()),
+        ctx,
+        "N-CREATE",
+        FILM_BOX,
+        None,
+        ds(
+            ImageDisplayFormat="STANDARD\\1,1",
+            ReferencedFilmSessionSequence=session_ref(),
+        ),
     )
     assert result.status == Status.INVALID_ATTRIBUTE_VALUE
     assert "ReferencedFilmSessionSequence" in str(result)
@@ -166,7 +190,12 @@ def pixels_item(**changes):
         (1, pixels_item(), {}, Status.SUCCESS),
         (2, pixels_item(), {}, Status.INVALID_ATTRIBUTE_VALUE),  # box 1 is at 1
         (1, pixels_item(SamplesPerPixel=3), {}, Status.INVALID_ATTRIBUTE_VALUE),
-        (1, pixels_item(PhotometricInterpretation="RGB"), {}, Status.INVALID_ATTRIBUTE_VALUE),
+        (
+            1,
+            pixels_item(PhotometricInterpretation="RGB"),
+            {},
+            Status.INVALID_ATTRIBUTE_VALUE,
+        ),
         (1, pixels_item(Rows=None), {}, Status.MISSING_ATTRIBUTE),
         (1, pixels_item(Rows=40), {}, Status.INVALID_ATTRIBUTE_VALUE),  # too few bytes
         (1, pixels_item(BitsAllocated=32), {}, Status.INVALID_ATTRIBUTE_VALUE),
@@ -184,7 +213,10 @@ def test_image_box_n_set(ctx, position, item, extra, expected):
 def test_image_box_unknown_uid(ctx):
     with_film_box(ctx)
     dataset = ds(ImageBoxPosition=1, BasicGrayscaleImageSequence=[pixels_item()])
-    assert call(ctx, "N-SET", IMAGE_BOX, "1.2.9.9", dataset).status == Status.NO_SUCH_SOP_INSTANCE
+    assert (
+        call(ctx, "N-SET", IMAGE_BOX, "1.2.9.9", dataset).status
+        == Status.NO_SUCH_SOP_INSTANCE
+    )
 
 
 def test_film_box_print_statuses(ctx):
@@ -193,8 +225,13 @@ def test_film_box_print_statuses(ctx):
         Status.FILM_BOX_EMPTY_PAGE
     )
     assert ctx.spool.job_ids() == []
-    call(ctx, "N-SET", IMAGE_BOX, first,
-         ds(ImageBoxPosition=1, BasicGrayscaleImageSequence=[pixels_item()]))
+    call(
+        ctx,
+        "N-SET",
+        IMAGE_BOX,
+        first,
+        ds(ImageBoxPosition=1, BasicGrayscaleImageSequence=[pixels_item()]),
+    )
     assert call(ctx, "N-ACTION", FILM_BOX, FILM_BOX_UID, action_type_id=2).status == (
         Status.NO_SUCH_ACTION
     )
@@ -221,6 +258,7 @@ def tiny_disk(tmp_path):
     mounted = subprocess.run(
         ["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mount_point)],
         capture_output=True,
+        check=False,
     )
     if mounted.returncode != 0:
         pytest.skip("cannot mount a tmpfs (needs root)")
@@ -234,12 +272,24 @@ def test_full_disk_answers_queue_full_and_keeps_earlier_jobs(ctx, tiny_disk):
     ctx.spool.ensure()
     [first, second] = with_film_box(ctx)
     small = grayscale_item(np.full((64, 64), 7, np.uint8))
-    call(ctx, "N-SET", IMAGE_BOX, first, ds(ImageBoxPosition=1, BasicGrayscaleImageSequence=[small]))
+    call(
+        ctx,
+        "N-SET",
+        IMAGE_BOX,
+        first,
+        ds(ImageBoxPosition=1, BasicGrayscaleImageSequence=[small]),
+    )
     assert call(ctx, "N-ACTION", FILM_BOX, FILM_BOX_UID, action_type_id=1).status == 0
     [kept] = ctx.spool.job_ids()
 
     big = grayscale_item(np.full((800, 800), 9, np.uint8))  # 640 KB: cannot fit
-    call(ctx, "N-SET", IMAGE_BOX, second, ds(ImageBoxPosition=2, BasicGrayscaleImageSequence=[big]))
+    call(
+        ctx,
+        "N-SET",
+        IMAGE_BOX,
+        second,
+        ds(ImageBoxPosition=2, BasicGrayscaleImageSequence=[big]),
+    )
     result = call(ctx, "N-ACTION", FILM_BOX, FILM_BOX_UID, action_type_id=1)
     assert result.status == Status.FILM_BOX_QUEUE_FULL
     assert "cannot store job" in str(result)
@@ -263,8 +313,13 @@ def test_unsupported_operations(ctx, operation, sop_class, expected):
 
 
 def test_printer_n_get_requested_attributes(ctx):
-    rsp = call(ctx, "N-GET", PRINTER, "1.2.840.10008.5.1.1.17",
-               attribute_identifier_list=[0x21100010, 0x00101010])
+    rsp = call(
+        ctx,
+        "N-GET",
+        PRINTER,
+        "1.2.840.10008.5.1.1.17",
+        attribute_identifier_list=[0x21100010, 0x00101010],
+    )
     assert rsp.status == Status.ATTRIBUTE_LIST_ERROR
     assert rsp.dataset.PrinterStatus == "NORMAL" and "PrinterName" not in rsp.dataset
     assert rsp.attribute_tags == [0x00101010]
