@@ -123,7 +123,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         init_logging(args.log_level.upper())
         return serve(config)
-    return queue_list(config, args.json)
+    try:
+        return queue_list(config, args.json)
+    except BrokenPipeError:  # output piped into head & co.
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

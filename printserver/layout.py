@@ -164,9 +164,11 @@ def _split(length: int, parts: int, start: int = 0) -> list[tuple[int, int]]:
 
 
 def box_rects(
-    image_display_format: ImageDisplayFormat, width: int, height: int
+    image_display_format: ImageDisplayFormat, width: int, height: int, top: int = 0
 ) -> list[Rect]:
-    """Rectangles of the image boxes on a *width* x *height* film, by position.
+    """Rectangles of the image boxes in a *width* x *height* area, by position.
+
+    The area starts *top* rows below the film's top edge.
 
     Box 1 is at the top left.  STANDARD and ROW number row by row from the
     top; COL numbers column by column from the left.  The boxes tile the film
@@ -179,11 +181,12 @@ def box_rects(
     rects: list[Rect] = []
     if image_display_format.kind == "COL":
         for index, (x, w) in enumerate(_split(width, len(image_display_format.counts))):
-            for y, h in _split(height, image_display_format.counts[index]):
+            for y, h in _split(height, image_display_format.counts[index], top):
                 rects.append(Rect(x, y, w, h))
         return rects
 
-    for index, (y, h) in enumerate(_split(height, len(image_display_format.counts))):
+    rows = _split(height, len(image_display_format.counts), top)
+    for index, (y, h) in enumerate(rows):
         for x, w in _split(width, image_display_format.counts[index]):
             rects.append(Rect(x, y, w, h))
     return rects

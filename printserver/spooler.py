@@ -122,6 +122,7 @@ def _film_to_json(
         "MagnificationType": film.magnification_type.value,
         "BorderDensity": film.border_density,
         "EmptyImageDensity": film.empty_image_density,
+        "annotations": [list(pair) for pair in film.annotations],
         "images": images,
     }
     return description, arrays
@@ -149,6 +150,7 @@ def _film_from_json(job_dir: Path, description: dict[str, Any]) -> Film:
         border_density=description["BorderDensity"],
         empty_image_density=description["EmptyImageDensity"],
         images=images,
+        annotations=[(place, text) for place, text in description["annotations"]],
     )
 
 

@@ -85,3 +85,4 @@ if grep -q '^E:' dcmprscu.log; then
     exit 1
 fi
 echo "sent; see it with: .venv/bin/printserver queue list"
+echo "DCMTK's configuration, images and log are in $WORK (print.cfg)"

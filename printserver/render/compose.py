@@ -8,7 +8,7 @@ import enum
 from dataclasses import dataclass, field
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
 from printserver.layout import (
     FilmOrientationValues,
@@ -41,6 +41,9 @@ _RESAMPLE = {
     MagnificationTypeValues.CUBIC: Image.Resampling.BICUBIC,
 }
 
+#: Height of an annotation band, in inches.
+ANNOTATION_BAND_INCH = 0.3
+
 #: Densities in hundredths of OD that map to white and black when a film
 #: box gives Border or Empty Image Density as a number.
 _DENSITY_WHITE, _DENSITY_BLACK = 20, 300
@@ -72,6 +75,10 @@ class Film:
     empty_image_density: str = "BLACK"
     images: dict[int, SourceImage] = field(default_factory=dict)
     """Image Box Position (1-based) to the image printed there."""
+
+    annotations: list[tuple[str, str]] = field(default_factory=list)
+    """One (place, text) per annotation box in position order; place is
+    ``top`` or ``bottom``, a band of the film kept free of images."""
 
 
 def density_to_gray(density: str) -> int:
@@ -128,6 +135,24 @@ def fit_into(
     return clipped
 
 
+def draw_annotations(band: np.ndarray, texts: list[str], background: int) -> None:
+    """Write *texts* side by side into *band*, in place, in a contrasting ink.
+
+    Each text gets an equal share of the band's width, left-aligned in it.
+    """
+    height, width = band.shape
+    image = Image.fromarray(band, mode="L")
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=max(6, round(height * 0.55)))
+    ink = 0 if background > 127 else 255
+    share = width // max(1, len(texts))
+    for index, text in enumerate(texts):
+        if text:
+            x = index * share + height // 2
+            draw.text((x, height / 2), text, fill=ink, font=font, anchor="lm")
+    band[:] = np.asarray(image)
+
+
 def compose_film(film: Film, dpi: int) -> np.ndarray:
     """Compose *film* at *dpi* into an 8-bit DeviceGray raster (0 is black).
 
@@ -142,11 +167,24 @@ def compose_film(film: Film, dpi: int) -> np.ndarray:
         For a layout or Film Size ID we do not know.
     """
     width, height = film_pixel_size(film.film_size_id, film.film_orientation, dpi)
-    raster = np.full((height, width), density_to_gray(film.border_density), np.uint8)
+    border_gray = density_to_gray(film.border_density)
+    raster = np.full((height, width), border_gray, np.uint8)
     layout = parse_image_display_format(film.image_display_format)
 
+    # Annotation bands take the top and/or bottom of the film; images share
+    # the rest.
+    band = round(dpi * ANNOTATION_BAND_INCH)
+    places = {place for place, _ in film.annotations}
+    top_band = band if "top" in places else 0
+    image_height = height - top_band - (band if "bottom" in places else 0)
+    for place in places:
+        texts = [text for p, text in film.annotations if p == place]
+        y = 0 if place == "top" else height - band
+        draw_annotations(raster[y : y + band], texts, border_gray)
+
     empty_gray = density_to_gray(film.empty_image_density)
-    for position, box in enumerate(box_rects(layout, width, height), start=1):
+    boxes = box_rects(layout, width, image_height, top_band)
+    for position, box in enumerate(boxes, start=1):
         source = film.images.get(position)
         if source is None:
             raster[box.y : box.y + box.height, box.x : box.x + box.width] = empty_gray

@@ -81,16 +81,25 @@ class FilmBox:
 
     image_boxes: list[ImageBox] = field(default_factory=list)
     annotation_boxes: list[AnnotationBox] = field(default_factory=list)
+    annotation_places: tuple[str, ...] = ()
+    """Where each annotation box prints (``top`` or ``bottom``)."""
+
     presentation_lut_uid: str | None = None
 
     def film_with_images(self) -> Film:
-        """A copy of the film holding the images set so far."""
+        """A copy of the film holding the images and texts set so far."""
         images = {
             box.image_box_position: box.image
             for box in self.image_boxes
             if box.image is not None
         }
-        return Film(**{**vars(self.film), "images": images})
+        annotations = [
+            (place, box.text_string)
+            for place, box in zip(
+                self.annotation_places, self.annotation_boxes, strict=False
+            )
+        ]
+        return Film(**{**vars(self.film), "images": images, "annotations": annotations})
 
 
 @dataclass

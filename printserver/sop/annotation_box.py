@@ -32,7 +32,6 @@ def handle_n_set(ctx: PrintContext, req: Request) -> Response:
             f"{box.annotation_position}",
             [0x20300010],
         )
-    # LIMITATION(LIM-001): annotation text is kept but not printed on the film.
     box.text_string = attrs.get_text(req.dataset, "TextString")
     unknown = attrs.unknown_tags(req.dataset, SETTABLE)
     if unknown:

@@ -168,6 +168,7 @@ def _create_boxes(ctx: PrintContext, film_box: FilmBox, ds: Dataset) -> None:
         )
     film_box.attributes.AnnotationDisplayFormatID = format_id
     if ANNOTATION_BOX_CLASS_UID in ctx.accepted_abstract_syntaxes:
+        film_box.annotation_places = places
         film_box.annotation_boxes = [
             AnnotationBox(generate_uid(), position)
             for position in range(1, len(places) + 1)

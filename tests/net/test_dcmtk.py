@@ -130,14 +130,16 @@ def test_dcmprscu_prints_standard_3_4(print_server, tmp_path, implicit_only):
     [job] = list(scp.spool.summaries())
     assert (job["calling_ae"], job["films"]) == ("MODALITY", 1)
 
-    # At 40 dpi the film is 560 x 680; boxes are 3 columns by 4 rows.
+    # At 40 dpi the film is 560 x 680; the annotation band takes the bottom
+    # 0.3 inch (12 rows) and the boxes, 3 columns by 4 rows, the rest.
     ps_path = next(p for p in job["outputs"] if p.endswith(".ps"))
     film = render_with_ghostscript(ps_path, tmp_path / "film.png", dpi=40)
     assert film.shape == (680, 560)
     for index, value in enumerate(values):
         row, column = divmod(index, 3)
-        y, x = int((row + 0.5) * 680 / 4), int((column + 0.5) * 560 / 3)
-        assert abs(int(film[y, x]) - round(value * 255 / 4095)) <= 1, (
-            index,
-            film[y, x],
-        )
+        y, x = int((row + 0.5) * 668 / 4), int((column + 0.5) * 560 / 3)
+        expected = round(value * 255 / 4095)
+        assert abs(int(film[y, x]) - expected) <= 1, (index, film[y, x])
+    # "FIRST FILM" is written in white on the black border below the images.
+    band = film[668:]
+    assert band.max() > 200 and band.min() == 0
