@@ -94,6 +94,7 @@ def annotation_formats() -> dict[str, tuple[str, ...]]:
     return {key: tuple(v["positions"]) for key, v in table.items()}
 
 
+# LIMITATION(LIM-005): SLIDE, SUPERSLIDE and CUSTOM\i are refused (0x0106).
 _FORMAT = re.compile(r"^(STANDARD|ROW|COL)\\(\d{1,3}(?:,\d{1,3})*)$")
 
 #: Upper bound on boxes per film, far above any real printer's.

@@ -42,6 +42,7 @@ TRANSFER_SYNTAXES = [
     ExplicitVRLittleEndian,
     ExplicitVRBigEndian,
 ]
+# LIMITATION(LIM-003): no Color meta, Print Job or Printer Configuration yet.
 #: Abstract syntaxes we accept: the grayscale meta class and its companions.
 ABSTRACT_SYNTAXES = [
     Verification,

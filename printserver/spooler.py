@@ -402,6 +402,7 @@ class Spooler:
             outputs.append(str(preview))
             rasters.append((film.film_size_id, raster))
 
+        # LIMITATION(LIM-004): one copy of each film, whatever the copies.
         ps_path = out_dir / f"{job_id}.ps"
         tmp = out_dir / f".{job_id}.ps.tmp"
         with open(tmp, "wb") as f:

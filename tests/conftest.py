@@ -1,5 +1,6 @@
 """Shared fixtures: a print server on loopback, and a way to wait for jobs."""
 
+import logging
 import shutil
 import threading
 from dataclasses import replace
@@ -8,6 +9,8 @@ import pytest
 
 from printserver.config import load_config
 from printserver.scp import PrintSCP
+from printserver.sop import PrintContext
+from printserver.spooler import Spool, Spooler
 
 
 class JobWatcher:
@@ -53,6 +56,22 @@ def print_server(server_config):
         yield scp, port, watcher
     finally:
         scp.stop()
+
+
+@pytest.fixture
+def ctx(tmp_path):
+    """A PrintContext for calling SOP handlers directly, with a real spool."""
+    config = load_config(None, data=str(tmp_path))
+    spool = Spool(config.data_root)
+    spool.ensure()
+    return PrintContext(
+        config=config,
+        printer=config.default_printer,
+        spool=spool,
+        spooler=Spooler(spool, config),
+        calling_ae="TABLE",
+        log=logging.getLogger("test"),
+    )
 
 
 def require_tool(name: str, package: str) -> str:

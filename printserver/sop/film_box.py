@@ -94,9 +94,11 @@ def _options(ctx: PrintContext, ds: Dataset, film: Film, applied: Dataset) -> Fi
     applied.MaxDensity = attrs.get_int(
         ds, "MaxDensity", applied.get("MaxDensity", 300), 0, 500
     )
+    # LIMITATION(LIM-001): densities, Illumination, P-LUT kept, not applied.
     for keyword in ("Illumination", "ReflectedAmbientLight"):
         if attrs.has_value(ds, keyword):
             setattr(applied, keyword, attrs.get_int(ds, keyword, 0, 0, 65535))
+    # LIMITATION(LIM-002): Smoothing Type and Trim accepted, not applied.
     for keyword in ("ConfigurationInformation", "SmoothingType"):
         if keyword in ds:
             setattr(applied, keyword, attrs.get_text(ds, keyword))

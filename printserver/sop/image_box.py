@@ -126,6 +126,7 @@ def handle_n_set(ctx: PrintContext, req: Request) -> Response:
             MagnificationTypeValues.CUBIC,
         )
 
+    # LIMITATION(LIM-002): Requested Image Size, Decimate/Crop not applied.
     sequence = ds.BasicGrayscaleImageSequence
     if len(sequence) == 0:
         box.image = None  # an empty sequence erases the box (PS3.4 H.4.3.1)

@@ -6,11 +6,13 @@ import subprocess
 import numpy as np
 import pytest
 from PIL import Image
+from pydicom.dataset import Dataset
+from pynetdicom.sop_class import BasicFilmBox, BasicFilmSession
 
 from printserver.__main__ import main as cli_main
 from printserver.scp import PrintSCP
 from tests.conftest import require_tool
-from tests.printclient import PrintClient, grayscale_item
+from tests.printclient import META, PrintClient, grayscale_item
 
 GRAYS = (30, 100, 170, 240)
 
@@ -145,3 +147,32 @@ def test_printer_n_get_and_sizes(print_server, film_size_id):
         status, rsp = client.create_film_box("STANDARD\\1,1", FilmSizeID=film_size_id)
         assert status.Status == 0x0000
         assert rsp.FilmSizeID == film_size_id
+
+
+def test_warning_n_create_still_carries_the_assigned_uid(print_server):
+    """A UID-less N-CREATE answered with a warning names the new object."""
+    _, port, _ = print_server
+    with PrintClient(port) as client:
+        client.create_session()
+        film_box = Dataset()
+        film_box.ImageDisplayFormat = "STANDARD\\1,1"
+        ref = Dataset()
+        ref.ReferencedSOPClassUID = BasicFilmSession
+        ref.ReferencedSOPInstanceUID = client.session_uid
+        film_box.ReferencedFilmSessionSequence = [ref]
+        film_box.PatientID = "not a film box attribute"  # -> 0x0107 warning
+        status, rsp = client.assoc.send_n_create(
+            film_box, BasicFilmBox, None, meta_uid=META
+        )
+        assert status.Status == 0x0107
+        assert list(status.get("AttributeIdentifierList", [])) in ([], [0x00100020])
+        uid = client.created_uids[-1]
+        assert uid != client.session_uid
+        assert rsp.ReferencedImageBoxSequence[0].ReferencedSOPClassUID == (
+            "1.2.840.10008.5.1.1.4"
+        )
+        assert "AffectedSOPInstanceUID" not in rsp
+
+        # The UID works: the film box can be printed (empty -> 0xB603).
+        status, _ = client.print_film_box(uid)
+        assert status.Status == 0xB603

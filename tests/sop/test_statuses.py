@@ -3,66 +3,26 @@
 No network: requests go straight to ``dispatch`` with a real spool.
 """
 
-import logging
 import subprocess
 
 import numpy as np
 import pytest
-from pydicom import config
-from pydicom.dataset import Dataset
 
-from printserver.config import load_config
-from printserver.errors import PrintServerError
-from printserver.sop import PrintContext, Request, dispatch
 from printserver.spooler import Spool, Spooler
 from printserver.status import Status
 from tests.printclient import grayscale_item
-
-SESSION = "1.2.840.10008.5.1.1.1"
-FILM_BOX = "1.2.840.10008.5.1.1.2"
-IMAGE_BOX = "1.2.840.10008.5.1.1.4"
-PRINTER = "1.2.840.10008.5.1.1.16"
-PLUT = "1.2.840.10008.5.1.1.23"
-SESSION_UID = "1.2.3.1"
-FILM_BOX_UID = "1.2.3.2"
-
-
-@pytest.fixture
-def ctx(tmp_path):
-    config = load_config(None, data=str(tmp_path))
-    spool = Spool(config.data_root)
-    spool.ensure()
-    return PrintContext(
-        config=config,
-        printer=config.default_printer,
-        spool=spool,
-        spooler=Spooler(spool, config),
-        calling_ae="TABLE",
-        log=logging.getLogger("test"),
-    )
-
-
-def ds(**attributes):
-    """A dataset; peers send values pydicom would refuse, so no validation."""
-    result = Dataset()
-    with config.disable_value_validation():
-        for keyword, value in attributes.items():
-            setattr(result, keyword, value)
-    return result
-
-
-def session_ref():
-    return [ds(ReferencedSOPClassUID=SESSION, ReferencedSOPInstanceUID=SESSION_UID)]
-
-
-def call(ctx, operation, sop_class, uid, dataset=None, **kwargs):
-    req = Request(
-        sop_class, uid, dataset if dataset is not None else Dataset(), **kwargs
-    )
-    try:
-        return dispatch(operation, ctx, req)
-    except PrintServerError as exc:
-        return exc
+from tests.soputil import (
+    FILM_BOX,
+    FILM_BOX_UID,
+    IMAGE_BOX,
+    PLUT,
+    PRINTER,
+    SESSION,
+    SESSION_UID,
+    call,
+    ds,
+    session_ref,
+)
 
 
 def status_of(result):
