@@ -51,6 +51,16 @@ ABSTRACT_SYNTAXES = [
     PresentationLUT,
     Printer,
 ]
+#: A-ASSOCIATE-RJ (Result Source, Reason/Diag.) to words, PS3.8 9.3.4.
+REJECT_REASONS = {
+    (1, 1): "no reason given",
+    (1, 2): "application context name not supported",
+    (1, 3): "calling AE title not recognised",
+    (1, 7): "called AE title not recognised",
+    (2, 2): "protocol version not supported",
+    (3, 1): "temporary congestion",
+    (3, 2): "local limit exceeded",
+}
 #: Optional status keywords each response primitive can carry (PS3.7).
 _STATUS_KEYWORDS = {
     "N-CREATE": ("ErrorComment", "ErrorID"),
@@ -179,11 +189,18 @@ class PrintSCP:
         log.info("association accepted (%d contexts)", len(accepted))
 
     def _on_rejected(self, event: evt.Event) -> None:
-        self._log(event.assoc).warning(
-            "association rejected: called AE %r is not ours",
-            event.assoc.acceptor.ae_title,
+        assoc = event.assoc
+        rejection: Any = assoc.acceptor.primitive
+        request: Any = assoc.requestor.primitive
+        key = (rejection.result_source, rejection.diagnostic) if rejection else (0, 0)
+        reason = REJECT_REASONS.get(key, f"source/reason {key}")
+        self._log(assoc).warning(
+            "association rejected: %s (called AE %r, we are %r)",
+            reason,
+            request.called_ae_title if request else "?",
+            self.config.server.ae_title,
         )
-        self._numbers.pop(event.assoc, None)
+        self._numbers.pop(assoc, None)
 
     def _on_ended(self, event: evt.Event, how: str) -> None:
         self._log(event.assoc).info("association %s", how)
