@@ -60,7 +60,7 @@ def main() -> None:
 
         def write() -> None:
             with open(ps_path, "wb") as f:
-                write_postscript(f, [("17INX17IN", raster)], 320, "bench")
+                write_postscript(f, [("17INX17IN", raster, 320)], "bench")
 
         write_s = best_of(args.repeat, write)
         size = ps_path.stat().st_size

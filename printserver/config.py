@@ -1,7 +1,7 @@
 """Typed configuration: one TOML file, an embedded default, CLI overrides.
 
 Read once at start-up and passed down; no module-level state.  A leaf
-module: imports only ``errors``.
+module: imports only ``errors`` and ``profile``.
 """
 
 import tomllib
@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from printserver.errors import ConfigError
+from printserver.profile import PrinterProfile, load_profile
 
 #: The configuration used when no file is given: one folder printer.
 DEFAULT_CONFIG_TOML = """
@@ -38,14 +39,9 @@ class PrinterConfig:
     path: str = ""
     """Folder for ``folder`` printers; empty means ``<data>/output``."""
 
-    resolution_dpi: int = 320
-    """Print resolution in dots per inch (default 320)."""
-
-    manufacturer: str = "printserver"
-    """Manufacturer (0008,0070) reported by Printer N-GET."""
-
-    model: str = "printserver folder"
-    """Manufacturer's Model Name (0008,1090) reported by Printer N-GET."""
+    profile: str = "default"
+    """Printer profile in ``layouts/printers/<profile>.toml``: resolution,
+    densities, film sizes, formats... (default ``default``)."""
 
     preview_height: int = 1024
     """Height in pixels of the PNG preview of each film (default 1024)."""
@@ -80,6 +76,8 @@ class Config:
 
     server: ServerConfig = field(default_factory=ServerConfig)
     printers: tuple[PrinterConfig, ...] = ()
+    profiles: dict[str, PrinterProfile] = field(default_factory=dict)
+    """Profiles by name, loaded for every printer at start."""
 
     @property
     def data_root(self) -> Path:
@@ -90,6 +88,17 @@ class Config:
     def default_printer(self) -> PrinterConfig:
         """The printer that takes jobs no route claims: the first one."""
         return self.printers[0]
+
+    def profile(self, printer: PrinterConfig) -> PrinterProfile:
+        """The profile of *printer*."""
+        return self.profiles[printer.profile]
+
+    def printer(self, name: str) -> PrinterConfig:
+        """The printer called *name*, or the default one."""
+        for printer in self.printers:
+            if printer.name == name:
+                return printer
+        return self.default_printer
 
     def printer_output_dir(self, printer: PrinterConfig) -> Path:
         """Folder a ``folder`` printer writes to."""
@@ -143,7 +152,14 @@ def parse_config(text: str, source: str = "<embedded>") -> Config:
         for i, table in enumerate(doc.get("printers", []))
     )
     # A file without printers still gets the default folder printer.
-    config = Config(server=server, printers=printers or (PrinterConfig("folder"),))
+    printers = printers or (PrinterConfig("folder"),)
+    profiles = {}
+    for i, printer in enumerate(printers):
+        try:
+            profiles[printer.profile] = load_profile(printer.profile)
+        except ConfigError as exc:
+            raise ConfigError(f"{source}: printers[{i}].profile: {exc}") from exc
+    config = Config(server=server, printers=printers, profiles=profiles)
     validate(config, source)
     return config
 
@@ -160,11 +176,6 @@ def validate(config: Config, source: str = "<config>") -> None:
         if printer.kind != "folder":
             raise ConfigError(
                 f"{source}: printers[{i}].kind: unknown kind {printer.kind!r}"
-            )
-        if not 72 <= printer.resolution_dpi <= 1200:
-            raise ConfigError(
-                f"{source}: printers[{i}].resolution_dpi: "
-                f"{printer.resolution_dpi} not in 72-1200"
             )
         if names.count(printer.name) > 1:
             raise ConfigError(

@@ -179,6 +179,7 @@ class PrintSCP:
         self._contexts[assoc] = PrintContext(
             config=self.config,
             printer=self.config.default_printer,
+            profile=self.config.profile(self.config.default_printer),
             spool=self.spool,
             spooler=self.spooler,
             calling_ae=assoc.requestor.ae_title,

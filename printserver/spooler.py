@@ -119,6 +119,7 @@ def _film_to_json(
         "ImageDisplayFormat": film.image_display_format,
         "FilmSizeID": film.film_size_id,
         "FilmOrientation": film.film_orientation.value,
+        "RequestedResolutionID": film.requested_resolution_id,
         "MagnificationType": film.magnification_type.value,
         "BorderDensity": film.border_density,
         "EmptyImageDensity": film.empty_image_density,
@@ -146,6 +147,7 @@ def _film_from_json(job_dir: Path, description: dict[str, Any]) -> Film:
         image_display_format=description["ImageDisplayFormat"],
         film_size_id=description["FilmSizeID"],
         film_orientation=FilmOrientationValues(description["FilmOrientation"]),
+        requested_resolution_id=description["RequestedResolutionID"],
         magnification_type=MagnificationTypeValues(description["MagnificationType"]),
         border_density=description["BorderDensity"],
         empty_image_density=description["EmptyImageDensity"],
@@ -368,16 +370,10 @@ class Spooler:
                 except Exception:  # noqa: BLE001 - state file unwritable too
                     logger.exception("job=%s cannot record failure", job_id)
 
-    def _printer(self, name: str) -> PrinterConfig:
-        for printer in self.config.printers:
-            if printer.name == name:
-                return printer
-        return self.config.default_printer
-
     def process(self, job_id: str) -> None:
         """Render a job and write it to its printer, recording each state."""
         job = self.spool.read_job(job_id)
-        printer = self._printer(job["printer"])
+        printer = self.config.printer(job["printer"])
         self._set_state(job_id, RENDERING, f"on printer {printer.name}")
         try:
             outputs = self._render_to_folder(job_id, printer)
@@ -391,21 +387,22 @@ class Spooler:
         out_dir = self.config.printer_output_dir(printer)
         out_dir.mkdir(parents=True, exist_ok=True)
         films = self.spool.load_films(job_id)
-        dpi = printer.resolution_dpi
+        profile = self.config.profile(printer)
 
         rasters = []
         outputs = []
         for index, film in enumerate(films, start=1):
+            dpi = profile.dpi(film.requested_resolution_id)
             raster = compose_film(film, dpi)
             preview = out_dir / f"{job_id}-film-{index}.png"
             write_preview(preview, raster, printer.preview_height)
             outputs.append(str(preview))
-            rasters.append((film.film_size_id, raster))
+            rasters.append((film.film_size_id, raster, dpi))
 
         # LIMITATION(LIM-004): one copy of each film, whatever the copies.
         ps_path = out_dir / f"{job_id}.ps"
         tmp = out_dir / f".{job_id}.ps.tmp"
         with open(tmp, "wb") as f:
-            write_postscript(f, rasters, dpi, title=f"printserver job {job_id}")
+            write_postscript(f, rasters, title=f"printserver job {job_id}")
         os.replace(tmp, ps_path)
         return [str(ps_path), *outputs]

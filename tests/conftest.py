@@ -67,6 +67,7 @@ def ctx(tmp_path):
     return PrintContext(
         config=config,
         printer=config.default_printer,
+        profile=config.profile(config.default_printer),
         spool=spool,
         spooler=Spooler(spool, config),
         calling_ae="TABLE",

@@ -73,6 +73,9 @@ class Film:
     magnification_type: MagnificationTypeValues = MagnificationTypeValues.CUBIC
     border_density: str = "BLACK"
     empty_image_density: str = "BLACK"
+    requested_resolution_id: str = "STANDARD"
+    """STANDARD or HIGH: which of the printer's resolutions to print at."""
+
     images: dict[int, SourceImage] = field(default_factory=dict)
     """Image Box Position (1-based) to the image printed there."""
 

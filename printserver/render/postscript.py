@@ -39,8 +39,7 @@ def _fmt(value: float) -> str:
 
 def write_postscript(
     out: BinaryIO,
-    films: Iterable[tuple[str, np.ndarray]],
-    dpi: int,
+    films: Iterable[tuple[str, np.ndarray, int]],
     title: str,
     compress_level: int = 1,
 ) -> int:
@@ -50,11 +49,9 @@ def write_postscript(
     ----------
     out : binary file
         Where the job goes.
-    films : iterable of (film_size_id, raster)
+    films : iterable of (film_size_id, raster, dpi)
         Each raster is a uint8 DeviceGray array, top row first, composed at
         *dpi*; the page is exactly the raster's size.
-    dpi : int
-        Resolution the rasters were composed at.
     title : str
         Goes into ``%%Title``.
     compress_level : int
@@ -67,7 +64,8 @@ def write_postscript(
         The number of pages written.
     """
     pages = [
-        (size_id, raster, _page_size_points(raster, dpi)) for size_id, raster in films
+        (size_id, raster, _page_size_points(raster, dpi))
+        for size_id, raster, dpi in films
     ]
     bbox_w = max(int(-(-w // 1)) for _, _, (w, _) in pages)
     bbox_h = max(int(-(-h // 1)) for _, _, (_, h) in pages)

@@ -14,6 +14,7 @@ from pydicom.datadict import tag_for_keyword
 from pydicom.dataset import Dataset
 
 from printserver.errors import InvalidAttributeValueError, MissingAttributeError
+from printserver.status import Status
 
 E = TypeVar("E", bound=Enum)
 
@@ -129,3 +130,87 @@ def unknown_tags(ds: Dataset, known: Iterable[str]) -> list[int]:
     """Tags in *ds* that are not among the *known* keywords."""
     allowed = {_tag(k) for k in known}
     return [int(elem.tag) for elem in ds if int(elem.tag) not in allowed]
+
+
+class Adjustments:
+    """Values we replaced or clamped while applying a request.
+
+    Each becomes part of a warning status: 0x0116 when a value was replaced
+    by our default, 0xB605 when a density was clamped to the printer's
+    range, 0x0107 when attributes were not recognised.
+    """
+
+    def __init__(self) -> None:
+        self.items: list[tuple[Status, str, int]] = []
+
+    def add(self, status: Status, message: str, keyword: str) -> None:
+        """Record one adjustment of *keyword*."""
+        self.items.append((status, message, _tag(keyword)))
+
+    def unknown(self, ds: Dataset, known: Iterable[str]) -> None:
+        """Record attributes of *ds* that are not among *known* keywords."""
+        for tag in unknown_tags(ds, known):
+            self.items.append(
+                (Status.ATTRIBUTE_LIST_ERROR, f"({tag >> 16:04X},{tag & 0xFFFF:04X}) "
+                 "not recognised", tag)
+            )  # fmt: skip
+
+    @property
+    def status(self) -> Status:
+        """The warning to send: the first one recorded, or success."""
+        return self.items[0][0] if self.items else Status.SUCCESS
+
+    @property
+    def comment(self) -> str:
+        """The messages, joined, for the Error Comment."""
+        return "; ".join(message for _, message, _ in self.items)
+
+    @property
+    def tags(self) -> list[int]:
+        """The tags concerned, for the Attribute Identifier List."""
+        return [tag for _, _, tag in self.items]
+
+
+def get_supported(
+    ds: Dataset,
+    keyword: str,
+    *,
+    defined: Iterable[str],
+    supported: Iterable[str],
+    default: str,
+    adjustments: Adjustments,
+) -> str:
+    """A CS value that must be a Defined Term; if we lack it, our default.
+
+    A value outside *defined* is refused (0x0106); a defined one outside
+    *supported* is replaced by *default* with warning 0x0116.
+    """
+    value = (
+        get_choice(ds, keyword, defined, default)
+        if defined
+        else (get_text(ds, keyword, default).upper())
+    )
+    if value != default and value not in set(supported):
+        adjustments.add(
+            Status.ATTRIBUTE_VALUE_OUT_OF_RANGE,
+            f"{keyword} {value} not supported, {default or 'none'} used",
+            keyword,
+        )
+        return default
+    return value
+
+
+def get_clamped_density(
+    ds: Dataset, keyword: str, *, default: int, low: int, high: int,
+    adjustments: Adjustments,
+) -> int:  # fmt: skip
+    """Min or Max Density, clamped into the printer's [low, high] (0xB605)."""
+    value = get_int(ds, keyword, default, 0, 65535)
+    clamped = min(max(value, low), high)
+    if clamped != value:
+        adjustments.add(
+            Status.DENSITY_OUT_OF_RANGE,
+            f"{keyword} {value} outside {low}-{high}, {clamped} used",
+            keyword,
+        )
+    return clamped

@@ -16,6 +16,7 @@ from printserver.status import Status
 
 if TYPE_CHECKING:
     from printserver.config import Config, PrinterConfig
+    from printserver.profile import PrinterProfile
     from printserver.spooler import Spool, Spooler
 
 
@@ -126,6 +127,7 @@ class PrintContext:
 
     config: "Config"
     printer: "PrinterConfig"
+    profile: "PrinterProfile"
     spool: "Spool"
     spooler: "Spooler"
     calling_ae: str = ""

@@ -1,8 +1,9 @@
 """Basic Film Box SOP class: N-CREATE, N-SET, N-ACTION, N-DELETE.
 
 N-CREATE lays out the film and creates one image box per position (and the
-annotation boxes of its Annotation Display Format).  References: PS3.4
-H.4.2.  Must not import ``scp`` or pynetdicom.
+annotation boxes of its Annotation Display Format), checking every value
+against the printer profile.  References: PS3.4 H.4.2.  Must not import
+``scp`` or pynetdicom.
 """
 
 from dataclasses import replace
@@ -34,13 +35,14 @@ from printserver.sop._model import (
     Response,
 )
 from printserver.sop._printing import print_films
-from printserver.status import Status
-
-SOP_CLASS_UID = "1.2.840.10008.5.1.1.2"
-FILM_SESSION_CLASS_UID = "1.2.840.10008.5.1.1.1"
-GRAYSCALE_IMAGE_BOX_CLASS_UID = "1.2.840.10008.5.1.1.4"
-ANNOTATION_BOX_CLASS_UID = "1.2.840.10008.5.1.1.15"
-PRESENTATION_LUT_CLASS_UID = "1.2.840.10008.5.1.1.23"
+from printserver.sop.uids import (
+    ANNOTATION_BOX,
+    COLOR_IMAGE_BOX,
+    COLOR_META,
+    FILM_SESSION,
+    GRAYSCALE_IMAGE_BOX,
+)
+from printserver.sop.uids import FILM_BOX as SOP_CLASS_UID
 
 #: Table H.4-7: what N-SET may change.
 SETTABLE = (
@@ -68,60 +70,114 @@ CREATABLE = (
     "RequestedResolutionID",
 )
 PRINT_ACTION = 1
+MAGNIFICATION_TYPES = tuple(m.value for m in MagnificationTypeValues)
+
+__all__ = ["SOP_CLASS_UID", "handle_n_action", "handle_n_create", "handle_n_delete"]
 
 
-def _options(ctx: PrintContext, ds: Dataset, film: Film, applied: Dataset) -> Film:
+def check_presentation_lut(ctx: PrintContext, ds: Dataset) -> None:
+    """A Referenced Presentation LUT must be one made on this association."""
+    lut_uid = attrs.referenced_uid(ds, "ReferencedPresentationLUTSequence")
+    if lut_uid is not None and lut_uid not in ctx.presentation_luts:
+        raise InvalidAttributeValueError(
+            f"(2050,0500) ReferencedPresentationLUTSequence: no LUT {lut_uid}",
+            [0x20500500],
+        )
+
+
+def _densities(
+    ctx: PrintContext, ds: Dataset, applied: Dataset, adjust: attrs.Adjustments
+) -> None:
+    """Min/Max Density clamped to the profile; Illumination, ambient light."""
+    profile = ctx.profile
+    low, high = profile.min_density, profile.max_density
+    applied.MinDensity = attrs.get_clamped_density(
+        ds, "MinDensity", default=applied.get("MinDensity", low), low=low, high=high,
+        adjustments=adjust,
+    )  # fmt: skip
+    applied.MaxDensity = attrs.get_clamped_density(
+        ds, "MaxDensity", default=applied.get("MaxDensity", high), low=low, high=high,
+        adjustments=adjust,
+    )  # fmt: skip
+    if applied.MinDensity >= applied.MaxDensity:
+        raise InvalidAttributeValueError(
+            f"(2010,0120) MinDensity {applied.MinDensity} is not below "
+            f"(2010,0130) MaxDensity {applied.MaxDensity}",
+            [0x20100120, 0x20100130],
+        )
+    # LIMITATION(LIM-001): densities, Illumination, P-LUT kept, not applied.
+    for keyword in ("Illumination", "ReflectedAmbientLight"):
+        if attrs.has_value(ds, keyword):
+            setattr(applied, keyword, attrs.get_int(ds, keyword, 0, 0, 65535))
+
+
+def _options(
+    ctx: PrintContext,
+    ds: Dataset,
+    film: Film,
+    applied: Dataset,
+    adjust: attrs.Adjustments,
+) -> Film:
     """Apply the N-SET-able options of *ds* to *film* and *applied*."""
+    profile = ctx.profile
+    magnification = attrs.get_supported(
+        ds, "MagnificationType", defined=MAGNIFICATION_TYPES,
+        supported=profile.magnification_types,
+        default=film.magnification_type.value, adjustments=adjust,
+    )  # fmt: skip
     film = replace(
         film,
-        magnification_type=attrs.get_code(
-            ds, "MagnificationType", MagnificationTypeValues, film.magnification_type
-        ),
+        magnification_type=MagnificationTypeValues(magnification),
         border_density=attrs.get_density(ds, "BorderDensity", film.border_density),
         empty_image_density=attrs.get_density(
             ds, "EmptyImageDensity", film.empty_image_density
         ),
     )
-    applied.MagnificationType = film.magnification_type.value
+    applied.MagnificationType = magnification
     applied.BorderDensity = film.border_density
     applied.EmptyImageDensity = film.empty_image_density
+    # LIMITATION(LIM-002): Smoothing Type and Trim accepted, not applied.
     applied.Trim = attrs.get_choice(
         ds, "Trim", ("YES", "NO"), applied.get("Trim", "NO")
     )
-    applied.MinDensity = attrs.get_int(
-        ds, "MinDensity", applied.get("MinDensity", 20), 0, 500
-    )
-    applied.MaxDensity = attrs.get_int(
-        ds, "MaxDensity", applied.get("MaxDensity", 300), 0, 500
-    )
-    # LIMITATION(LIM-001): densities, Illumination, P-LUT kept, not applied.
-    for keyword in ("Illumination", "ReflectedAmbientLight"):
-        if attrs.has_value(ds, keyword):
-            setattr(applied, keyword, attrs.get_int(ds, keyword, 0, 0, 65535))
-    # LIMITATION(LIM-002): Smoothing Type and Trim accepted, not applied.
-    for keyword in ("ConfigurationInformation", "SmoothingType"):
-        if keyword in ds:
-            setattr(applied, keyword, attrs.get_text(ds, keyword))
+    if attrs.has_value(ds, "SmoothingType"):
+        smoothing = attrs.get_supported(
+            ds, "SmoothingType", defined=(), supported=profile.smoothing_types,
+            default=profile.default_smoothing_type, adjustments=adjust,
+        )  # fmt: skip
+        if smoothing:
+            applied.SmoothingType = smoothing
+    if "ConfigurationInformation" in ds:
+        applied.ConfigurationInformation = attrs.get_text(
+            ds, "ConfigurationInformation"
+        )
+    _densities(ctx, ds, applied, adjust)
 
-    lut_uid = attrs.referenced_uid(ds, "ReferencedPresentationLUTSequence")
-    if lut_uid is not None:
-        if lut_uid not in ctx.presentation_luts:
-            raise InvalidAttributeValueError(
-                f"(2050,0500) ReferencedPresentationLUTSequence: no LUT {lut_uid}",
-                [0x20500500],
-            )
+    check_presentation_lut(ctx, ds)
+    if attrs.has_value(ds, "ReferencedPresentationLUTSequence"):
         applied.ReferencedPresentationLUTSequence = ds.ReferencedPresentationLUTSequence
     return film
 
 
-def _layout(ds: Dataset, printer_default_size: str) -> tuple[Film, Dataset]:
+def _layout(ctx: PrintContext, ds: Dataset) -> tuple[Film, Dataset]:
     """Read the N-CREATE-only attributes: layout, orientation, film size."""
+    profile = ctx.profile
     attrs.require(ds, "ImageDisplayFormat")
     image_display_format = attrs.get_text(ds, "ImageDisplayFormat")
     try:
         parsed = parse_image_display_format(image_display_format)
     except ImageDisplayFormatError as exc:
         raise InvalidAttributeValueError(str(exc), [0x20100010]) from None
+    if parsed.kind not in profile.image_display_formats:
+        raise InvalidAttributeValueError(
+            f"(2010,0010) ImageDisplayFormat: {parsed.kind} not offered", [0x20100010]
+        )
+    if parsed.box_count > profile.max_image_boxes:
+        raise InvalidAttributeValueError(
+            f"(2010,0010) ImageDisplayFormat: more than {profile.max_image_boxes} "
+            "boxes",
+            [0x20100010],
+        )
 
     applied = Dataset()
     applied.ImageDisplayFormat = str(parsed)
@@ -129,13 +185,20 @@ def _layout(ds: Dataset, printer_default_size: str) -> tuple[Film, Dataset]:
         ds, "FilmOrientation", FilmOrientationValues, FilmOrientationValues.PORTRAIT
     )
     applied.FilmOrientation = orientation.value
+    size_ids = [s for s in profile.film_size_ids if s in film_sizes()]
     applied.FilmSizeID = attrs.get_choice(
-        ds, "FilmSizeID", film_sizes(), printer_default_size
+        ds, "FilmSizeID", size_ids, profile.default_film_size_id
     )
     applied.RequestedResolutionID = attrs.get_choice(
         ds, "RequestedResolutionID", ("STANDARD", "HIGH"), "STANDARD"
     )
-    film = Film(str(parsed), applied.FilmSizeID, orientation)
+    film = Film(
+        str(parsed),
+        applied.FilmSizeID,
+        orientation,
+        MagnificationTypeValues(profile.default_magnification_type),
+        requested_resolution_id=applied.RequestedResolutionID,
+    )
     return film, applied
 
 
@@ -151,11 +214,13 @@ def _check_session(ctx: PrintContext, ds: Dataset) -> None:
         )
 
 
-def _create_boxes(ctx: PrintContext, film_box: FilmBox, ds: Dataset) -> None:
+def _create_boxes(
+    ctx: PrintContext, film_box: FilmBox, ds: Dataset, image_box_class: str
+) -> None:
     """Create the image boxes and annotation boxes of a new film box."""
     count = parse_image_display_format(film_box.film.image_display_format).box_count
     film_box.image_boxes = [
-        ImageBox(GRAYSCALE_IMAGE_BOX_CLASS_UID, generate_uid(), position)
+        ImageBox(image_box_class, generate_uid(), position)
         for position in range(1, count + 1)
     ]
 
@@ -163,13 +228,13 @@ def _create_boxes(ctx: PrintContext, film_box: FilmBox, ds: Dataset) -> None:
     if not format_id:
         return
     places = annotation_formats().get(format_id)
-    if places is None:
+    if places is None or format_id not in ctx.profile.annotation_display_format_ids:
         raise InvalidAttributeValueError(
             f"(2010,0030) AnnotationDisplayFormatID: {format_id!r} unknown",
             [0x20100030],
         )
     film_box.attributes.AnnotationDisplayFormatID = format_id
-    if ANNOTATION_BOX_CLASS_UID in ctx.accepted_abstract_syntaxes:
+    if ANNOTATION_BOX in ctx.accepted_abstract_syntaxes:
         film_box.annotation_places = places
         film_box.annotation_boxes = [
             AnnotationBox(generate_uid(), position)
@@ -177,7 +242,8 @@ def _create_boxes(ctx: PrintContext, film_box: FilmBox, ds: Dataset) -> None:
         ]
 
 
-def _references(class_uid: str, uids: list[str]) -> list[Dataset]:
+def references(class_uid: str, uids: list[str]) -> list[Dataset]:
+    """Items of a Referenced ... Sequence, one per UID."""
     items = []
     for uid in uids:
         item = Dataset()
@@ -187,52 +253,56 @@ def _references(class_uid: str, uids: list[str]) -> list[Dataset]:
     return items
 
 
+def _reply(ctx: PrintContext, film_box: FilmBox) -> Dataset:
+    """The N-CREATE reply: what we applied and the boxes we created."""
+    assert ctx.film_session is not None  # the film box belongs to it
+    rsp_ds = Dataset()
+    rsp_ds.update(film_box.attributes)
+    rsp_ds.ReferencedFilmSessionSequence = references(
+        FILM_SESSION, [ctx.film_session.sop_instance_uid]
+    )
+    image_box_class = film_box.image_boxes[0].sop_class_uid
+    rsp_ds.ReferencedImageBoxSequence = references(
+        image_box_class, [b.sop_instance_uid for b in film_box.image_boxes]
+    )
+    if film_box.annotation_boxes:
+        rsp_ds.ReferencedBasicAnnotationBoxSequence = references(
+            ANNOTATION_BOX, [b.sop_instance_uid for b in film_box.annotation_boxes]
+        )
+    return rsp_ds
+
+
 def handle_n_create(ctx: PrintContext, req: Request) -> Response:
     """Create a film box under the session, with its image boxes."""
     _check_session(ctx, req.dataset)
     assert ctx.film_session is not None  # checked above
     uid = req.sop_instance_uid or generate_uid()
+    if not attrs.is_valid_uid(uid):
+        raise InvalidAttributeValueError(f"Affected SOP Instance UID {uid!r} invalid")
     if any(fb.sop_instance_uid == uid for fb in ctx.film_session.film_boxes):
         raise DuplicateInstanceError(f"film box {uid} exists")
 
-    film, applied = _layout(req.dataset, default_film_size(ctx))
-    film = _options(ctx, req.dataset, film, applied)
+    adjust = attrs.Adjustments()
+    film, applied = _layout(ctx, req.dataset)
+    film = _options(ctx, req.dataset, film, applied, adjust)
     film_box = FilmBox(uid, film, applied)
-    _create_boxes(ctx, film_box, req.dataset)
+    color = req.meta_sop_class_uid == COLOR_META
+    _create_boxes(
+        ctx, film_box, req.dataset, COLOR_IMAGE_BOX if color else GRAYSCALE_IMAGE_BOX
+    )
     ctx.film_session.film_boxes.append(film_box)
-
-    rsp_ds = Dataset()
-    rsp_ds.update(applied)
-    rsp_ds.ReferencedFilmSessionSequence = _references(
-        FILM_SESSION_CLASS_UID, [ctx.film_session.sop_instance_uid]
-    )
-    rsp_ds.ReferencedImageBoxSequence = _references(
-        GRAYSCALE_IMAGE_BOX_CLASS_UID,
-        [b.sop_instance_uid for b in film_box.image_boxes],
-    )
-    if film_box.annotation_boxes:
-        rsp_ds.ReferencedBasicAnnotationBoxSequence = _references(
-            ANNOTATION_BOX_CLASS_UID,
-            [b.sop_instance_uid for b in film_box.annotation_boxes],
-        )
     ctx.log.info(
-        "film box created: %s %s %s",
+        "film box created: %s %s %s%s",
         applied.ImageDisplayFormat,
         applied.FilmSizeID,
         applied.FilmOrientation,
+        " color" if color else "",
     )
 
-    unknown = attrs.unknown_tags(req.dataset, CREATABLE)
-    if unknown:
-        return Response(
-            Status.ATTRIBUTE_LIST_ERROR, rsp_ds, uid, attribute_tags=unknown
-        )
-    return Response(dataset=rsp_ds, affected_sop_instance_uid=uid)
-
-
-def default_film_size(ctx: PrintContext) -> str:
-    """Film Size ID used when the peer sends none."""
-    return "14INX17IN"
+    adjust.unknown(req.dataset, CREATABLE)
+    return Response(
+        adjust.status, _reply(ctx, film_box), uid, adjust.comment, adjust.tags
+    )
 
 
 def _last_film_box(ctx: PrintContext, uid: str | None) -> FilmBox:
@@ -247,13 +317,14 @@ def _last_film_box(ctx: PrintContext, uid: str | None) -> FilmBox:
 def handle_n_set(ctx: PrintContext, req: Request) -> Response:
     """Change the options of the last created film box."""
     film_box = _last_film_box(ctx, req.sop_instance_uid)
-    film_box.film = _options(ctx, req.dataset, film_box.film, film_box.attributes)
-    unknown = attrs.unknown_tags(req.dataset, SETTABLE)
-    if unknown:
-        return Response(
-            Status.ATTRIBUTE_LIST_ERROR, film_box.attributes, attribute_tags=unknown
-        )
-    return Response(dataset=film_box.attributes)
+    adjust = attrs.Adjustments()
+    film_box.film = _options(
+        ctx, req.dataset, film_box.film, film_box.attributes, adjust
+    )
+    adjust.unknown(req.dataset, SETTABLE)
+    return Response(
+        adjust.status, film_box.attributes, None, adjust.comment, adjust.tags
+    )
 
 
 def handle_n_action(ctx: PrintContext, req: Request) -> Response:

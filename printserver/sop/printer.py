@@ -21,8 +21,8 @@ def printer_attributes(ctx: PrintContext) -> Dataset:
     ds.PrinterStatus = "NORMAL"
     ds.PrinterStatusInfo = "NORMAL"
     ds.PrinterName = ctx.printer.name
-    ds.Manufacturer = ctx.printer.manufacturer
-    ds.ManufacturerModelName = ctx.printer.model
+    ds.Manufacturer = ctx.profile.manufacturer
+    ds.ManufacturerModelName = ctx.profile.model
     ds.SoftwareVersions = f"printserver {__version__}"
     return ds
 

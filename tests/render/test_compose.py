@@ -109,7 +109,9 @@ def test_postscript_renders_pixel_exact(tmp_path):
     ps_path = tmp_path / "film.ps"
     with open(ps_path, "wb") as f:
         assert (
-            write_postscript(f, [("8INX10IN", raster), ("8INX10IN", raster)], 50, "t")
+            write_postscript(
+                f, [("8INX10IN", raster, 50), ("8INX10IN", raster, 50)], "t"
+            )
             == 2
         )
 

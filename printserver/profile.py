@@ -1,0 +1,106 @@
+"""Printer profiles: what a printer offers, read from ``layouts/printers``.
+
+A leaf module like ``config``: the SCP validates requests against a profile
+and the renderer takes its resolution and densities from it.
+"""
+
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from printserver.errors import ConfigError
+from printserver.layout import layouts_dir
+
+
+@dataclass(frozen=True)
+class PrinterProfile:
+    """The capabilities of one printer (all keys of a profile file)."""
+
+    name: str
+    manufacturer: str = "printserver"
+    """Manufacturer (0008,0070) reported by Printer N-GET."""
+
+    model: str = "printserver film"
+    """Manufacturer's Model Name (0008,1090)."""
+
+    resolution_dpi: int = 320
+    """Dots per inch for Requested Resolution ID STANDARD (default 320)."""
+
+    high_resolution_dpi: int = 600
+    """Dots per inch for Requested Resolution ID HIGH (default 600)."""
+
+    min_density: int = 20
+    """Lowest optical density reached, hundredths of OD (default 20)."""
+
+    max_density: int = 300
+    """Highest optical density reached, hundredths of OD (default 300)."""
+
+    film_size_ids: tuple[str, ...] = ("14INX17IN",)
+    default_film_size_id: str = "14INX17IN"
+    medium_types: tuple[str, ...] = ("BLUE FILM",)
+    default_medium_type: str = "BLUE FILM"
+    film_destinations: tuple[str, ...] = ("MAGAZINE", "PROCESSOR")
+    default_film_destination: str = "MAGAZINE"
+    bins: int = 0
+    """Sorter bins: Film Destination BIN_1 ... BIN_n is accepted."""
+
+    image_display_formats: tuple[str, ...] = ("STANDARD", "ROW", "COL")
+    max_image_boxes: int = 100
+    magnification_types: tuple[str, ...] = ("REPLICATE", "BILINEAR", "CUBIC", "NONE")
+    default_magnification_type: str = "CUBIC"
+    smoothing_types: tuple[str, ...] = ()
+    default_smoothing_type: str = ""
+    annotation_display_format_ids: tuple[str, ...] = ("ANNOTATION",)
+    color: bool = True
+    """Whether Basic Color Print Management is offered."""
+
+    max_copies: int = 99
+
+    def dpi(self, requested_resolution_id: str) -> int:
+        """Dots per inch for a Requested Resolution ID."""
+        if requested_resolution_id == "HIGH":
+            return self.high_resolution_dpi
+        return self.resolution_dpi
+
+
+def profiles_dir() -> Path:
+    """Folder of the profile files."""
+    return layouts_dir() / "printers"
+
+
+def load_profile(name: str, folder: Path | None = None) -> PrinterProfile:
+    """Read ``<name>.toml`` from the profiles folder.
+
+    Raises
+    ------
+    ConfigError
+        If the file is missing, malformed or has an unknown key.
+    """
+    path = (folder or profiles_dir()) / f"{name}.toml"
+    try:
+        with open(path, "rb") as f:
+            table = tomllib.load(f)
+    except OSError as exc:
+        raise ConfigError(f"printer profile {name!r}: cannot read {path}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"printer profile {path}: {exc}") from exc
+
+    known = {f.name: f for f in fields(PrinterProfile)}
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in known or key == "name":
+            raise ConfigError(f"printer profile {path}: {key}: unknown key")
+        values[key] = tuple(value) if isinstance(value, list) else value
+    profile = PrinterProfile(name=name, **values)
+    if not 72 <= profile.resolution_dpi <= 1200:
+        raise ConfigError(
+            f"printer profile {path}: resolution_dpi: "
+            f"{profile.resolution_dpi} not in 72-1200"
+        )
+    if profile.default_film_size_id not in profile.film_size_ids:
+        raise ConfigError(
+            f"printer profile {path}: default_film_size_id: "
+            f"{profile.default_film_size_id!r} not in film_size_ids"
+        )
+    return profile
