@@ -56,6 +56,12 @@ class DuplicateInstanceError(PrintServerError):
     status = Status.DUPLICATE_SOP_INSTANCE
 
 
+class ClassInstanceConflictError(PrintServerError):
+    """The SOP Instance is not of the SOP class named (0x0119)."""
+
+    status = Status.CLASS_INSTANCE_CONFLICT
+
+
 class NoSuchSOPClassError(PrintServerError):
     """The SOP class is not served by this handler (0x0118)."""
 

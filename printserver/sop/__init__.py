@@ -38,6 +38,7 @@ HANDLERS: dict[tuple[str, str], Handler] = {
     (film_box.SOP_CLASS_UID, "N-ACTION"): film_box.handle_n_action,
     (film_box.SOP_CLASS_UID, "N-DELETE"): film_box.handle_n_delete,
     (image_box.SOP_CLASS_UID, "N-SET"): image_box.handle_n_set,
+    (image_box.COLOR_SOP_CLASS_UID, "N-SET"): image_box.handle_n_set,
     (annotation_box.SOP_CLASS_UID, "N-SET"): annotation_box.handle_n_set,
     (presentation_lut.SOP_CLASS_UID, "N-CREATE"): presentation_lut.handle_n_create,
     (presentation_lut.SOP_CLASS_UID, "N-DELETE"): presentation_lut.handle_n_delete,

@@ -4,6 +4,7 @@ References: PS3.4 H.4.1.  Must not import ``scp`` or pynetdicom.
 """
 
 import enum
+import re
 
 from pydicom.dataset import Dataset
 from pydicom.uid import generate_uid
@@ -16,6 +17,7 @@ from printserver.errors import (
     NoSuchInstanceError,
 )
 from printserver.sop import _attributes as attrs
+from printserver.sop._attributes import Adjustments
 from printserver.sop._model import FilmSession, PrintContext, Request, Response
 from printserver.sop._printing import print_films
 from printserver.status import Status
@@ -45,33 +47,68 @@ class PrintPriorityValues(enum.Enum):
     LOW = "LOW"
 
 
-def _apply(ds: Dataset, current: Dataset) -> tuple[Dataset, list[int]]:
-    """Check Film Session attributes and merge them into *current*.
+#: Defined Terms of (2000,0030) Medium Type.
+MEDIUM_TYPES = (
+    "PAPER",
+    "CLEAR FILM",
+    "BLUE FILM",
+    "MAMMO CLEAR FILM",
+    "MAMMO BLUE FILM",
+)
 
-    Returns the merged attributes and the tags we did not recognise.
-    """
+
+def _destination(
+    ctx: PrintContext, ds: Dataset, current: str, adjust: Adjustments
+) -> str:
+    """Film Destination: MAGAZINE, PROCESSOR or BIN_i within the profile."""
+    profile = ctx.profile
+    value = attrs.get_text(ds, "FilmDestination", current).upper()
+    bins = [f"BIN_{i}" for i in range(1, profile.bins + 1)]
+    if value in profile.film_destinations or value in bins:
+        return value
+    if value in ("MAGAZINE", "PROCESSOR") or re.fullmatch(r"BIN_[1-9][0-9]*", value):
+        adjust.add(
+            Status.ATTRIBUTE_VALUE_OUT_OF_RANGE,
+            f"FilmDestination {value} not available, {current} used",
+            "FilmDestination",
+        )
+        return current
+    raise InvalidAttributeValueError(
+        f"(2000,0040) FilmDestination: {value!r} is not MAGAZINE, PROCESSOR or BIN_i",
+        [0x20000040],
+    )
+
+
+def _apply(
+    ctx: PrintContext, ds: Dataset, current: Dataset, adjust: Adjustments
+) -> Dataset:
+    """Check Film Session attributes and merge them into *current*."""
+    profile = ctx.profile
     merged = Dataset()
     merged.update(current)
     merged.NumberOfCopies = attrs.get_int(
-        ds, "NumberOfCopies", int(current.get("NumberOfCopies", 1)), 1, 99
+        ds, "NumberOfCopies", int(current.NumberOfCopies), 1, profile.max_copies
     )
-    default_priority = PrintPriorityValues(current.get("PrintPriority", "MED"))
     merged.PrintPriority = attrs.get_code(
-        ds, "PrintPriority", PrintPriorityValues, default_priority
-    ).value
-    for keyword in ("MediumType", "FilmDestination"):
-        value = attrs.get_text(ds, keyword, str(current.get(keyword, ""))).upper()
-        if value:
-            setattr(merged, keyword, value)
-    destination = str(merged.get("FilmDestination", "MAGAZINE"))
-    if not (destination in ("MAGAZINE", "PROCESSOR") or destination.startswith("BIN_")):
-        raise InvalidAttributeValueError(
-            f"(2000,0040) FilmDestination: {destination!r} not supported", [0x20000040]
-        )
+        ds, "PrintPriority", PrintPriorityValues,
+        PrintPriorityValues(current.PrintPriority),
+    ).value  # fmt: skip
+    merged.MediumType = attrs.get_supported(
+        ds, "MediumType", defined=MEDIUM_TYPES, supported=profile.medium_types,
+        default=str(current.MediumType), adjustments=adjust,
+    )  # fmt: skip
+    merged.FilmDestination = _destination(ctx, ds, current.FilmDestination, adjust)
     for keyword in ("FilmSessionLabel", "OwnerID", "SpecificCharacterSet"):
         if keyword in ds:
             setattr(merged, keyword, ds[keyword].value)
-    return merged, attrs.unknown_tags(ds, ATTRIBUTES)
+    if "MemoryAllocation" in ds:
+        adjust.add(
+            Status.MEMORY_ALLOCATION_NOT_SUPPORTED,
+            "Memory Allocation not supported",
+            "MemoryAllocation",
+        )
+    adjust.unknown(ds, ATTRIBUTES)
+    return merged
 
 
 def handle_n_create(ctx: PrintContext, req: Request) -> Response:
@@ -83,18 +120,15 @@ def handle_n_create(ctx: PrintContext, req: Request) -> Response:
         raise InvalidAttributeValueError(f"Affected SOP Instance UID {uid!r} invalid")
 
     defaults = Dataset()
-    defaults.MediumType = "BLUE FILM"
-    defaults.FilmDestination = "MAGAZINE"
-    attributes, unknown = _apply(req.dataset, defaults)
+    defaults.NumberOfCopies = 1
+    defaults.PrintPriority = "MED"
+    defaults.MediumType = ctx.profile.default_medium_type
+    defaults.FilmDestination = ctx.profile.default_film_destination
+    adjust = Adjustments()
+    attributes = _apply(ctx, req.dataset, defaults, adjust)
     ctx.film_session = FilmSession(uid, attributes)
     ctx.log.info("film session created: %s", uid)
-
-    rsp = Response(dataset=attributes, affected_sop_instance_uid=uid)
-    if "MemoryAllocation" in req.dataset:
-        rsp.status = Status.MEMORY_ALLOCATION_NOT_SUPPORTED
-    if unknown:
-        rsp.status, rsp.attribute_tags = Status.ATTRIBUTE_LIST_ERROR, unknown
-    return rsp
+    return Response(adjust.status, attributes, uid, adjust.comment, adjust.tags)
 
 
 def _session(ctx: PrintContext, uid: str | None) -> FilmSession:
@@ -106,12 +140,11 @@ def _session(ctx: PrintContext, uid: str | None) -> FilmSession:
 def handle_n_set(ctx: PrintContext, req: Request) -> Response:
     """Change the session's attributes."""
     session = _session(ctx, req.sop_instance_uid)
-    session.attributes, unknown = _apply(req.dataset, session.attributes)
-    if unknown:
-        return Response(
-            Status.ATTRIBUTE_LIST_ERROR, session.attributes, attribute_tags=unknown
-        )
-    return Response(dataset=session.attributes)
+    adjust = Adjustments()
+    session.attributes = _apply(ctx, req.dataset, session.attributes, adjust)
+    return Response(
+        adjust.status, session.attributes, None, adjust.comment, adjust.tags
+    )
 
 
 def handle_n_action(ctx: PrintContext, req: Request) -> Response:

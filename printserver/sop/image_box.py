@@ -1,22 +1,29 @@
-"""Basic Grayscale Image Box SOP class: N-SET with the image's pixels.
+"""Basic Grayscale and Color Image Box SOP classes: N-SET with the pixels.
 
-References: PS3.4 H.4.3.1, PS3.3 C.13.5.  Must not import ``scp`` or
+References: PS3.4 H.4.3, PS3.3 C.13.5.  Must not import ``scp`` or
 pynetdicom.
 """
 
 import numpy as np
 from pydicom.dataset import Dataset
 
-from printserver.errors import InvalidAttributeValueError, NoSuchInstanceError
+from printserver.errors import (
+    ClassInstanceConflictError,
+    InvalidAttributeValueError,
+    NoSuchInstanceError,
+)
 from printserver.render import MagnificationTypeValues, PolarityValues, SourceImage
 from printserver.sop import _attributes as attrs
 from printserver.sop._model import ImageBox, PrintContext, Request, Response
+from printserver.sop.film_box import MAGNIFICATION_TYPES, check_presentation_lut
+from printserver.sop.uids import COLOR_IMAGE_BOX, GRAYSCALE_IMAGE_BOX
 from printserver.status import Status
 
-SOP_CLASS_UID = "1.2.840.10008.5.1.1.4"
+SOP_CLASS_UID = GRAYSCALE_IMAGE_BOX
+COLOR_SOP_CLASS_UID = COLOR_IMAGE_BOX
 
 #: Table H.4-10: what a grayscale image box N-SET may carry.
-SETTABLE = (
+GRAYSCALE_SETTABLE = (
     "ImageBoxPosition",
     "BasicGrayscaleImageSequence",
     "Polarity",
@@ -29,18 +36,34 @@ SETTABLE = (
     "RequestedDecimateCropBehavior",
     "ReferencedPresentationLUTSequence",
 )
+#: Table H.4-11: what a color image box N-SET may carry.
+COLOR_SETTABLE = (
+    "ImageBoxPosition",
+    "BasicColorImageSequence",
+    "Polarity",
+    "MagnificationType",
+    "SmoothingType",
+    "RequestedImageSize",
+    "RequestedDecimateCropBehavior",
+)
 
 #: Largest image side we take; far above any modality's.
 MAX_SIDE = 16384
 
 
-def _find(ctx: PrintContext, uid: str | None) -> ImageBox:
+def _find(ctx: PrintContext, req: Request) -> ImageBox:
+    uid = req.sop_instance_uid
     if ctx.film_session is not None:
         for film_box in ctx.film_session.film_boxes:
             for box in film_box.image_boxes:
-                if box.sop_instance_uid == uid:
-                    return box
-    raise NoSuchInstanceError(f"no Basic Grayscale Image Box {uid}")
+                if box.sop_instance_uid != uid:
+                    continue
+                if box.sop_class_uid != req.sop_class_uid:
+                    raise ClassInstanceConflictError(
+                        f"image box {uid} is not of class {req.sop_class_uid}"
+                    )
+                return box
+    raise NoSuchInstanceError(f"no image box {uid}")
 
 
 def _item_value(item: Dataset, keyword: str, allowed: tuple[int, ...]) -> int:
@@ -54,7 +77,26 @@ def _item_value(item: Dataset, keyword: str, allowed: tuple[int, ...]) -> int:
     return value
 
 
-def decode_pixels(item: Dataset, is_little_endian: bool) -> SourceImage:
+def _geometry(item: Dataset) -> tuple[int, int]:
+    rows = _item_value(item, "Rows", tuple(range(1, MAX_SIDE + 1)))
+    columns = _item_value(item, "Columns", tuple(range(1, MAX_SIDE + 1)))
+    _item_value(item, "PixelRepresentation", (0,))
+    attrs.require(item, "PixelData")
+    return rows, columns
+
+
+def _samples(item: Dataset, count: int, dtype: np.dtype) -> np.ndarray:
+    """The first *count* samples of Pixel Data; extra (pad) bytes ignored."""
+    data = item.PixelData
+    needed = count * dtype.itemsize
+    if len(data) < needed:
+        raise InvalidAttributeValueError(
+            f"(7FE0,0010) PixelData: {len(data)} bytes, {needed} needed"
+        )
+    return np.frombuffer(data, dtype, count)
+
+
+def decode_grayscale(item: Dataset, is_little_endian: bool) -> SourceImage:
     """Check a Basic Grayscale Image Sequence item and read its pixels.
 
     The item has no file meta, so the pixels are read by Bits Allocated and
@@ -70,30 +112,17 @@ def decode_pixels(item: Dataset, is_little_endian: bool) -> SourceImage:
     PS3.3 C.13.5 (Image Box Pixel Presentation Module).
     """
     _item_value(item, "SamplesPerPixel", (1,))
+    attrs.require(item, "PhotometricInterpretation")
     photometric = attrs.get_choice(
         item, "PhotometricInterpretation", ("MONOCHROME1", "MONOCHROME2"), ""
     )
-    if not photometric:
-        attrs.require(item, "PhotometricInterpretation")
     bits_allocated = _item_value(item, "BitsAllocated", (8, 16))
     bits_stored = _item_value(item, "BitsStored", tuple(range(1, bits_allocated + 1)))
-    _item_value(item, "PixelRepresentation", (0,))
-    rows = _item_value(item, "Rows", tuple(range(1, MAX_SIDE + 1)))
-    columns = _item_value(item, "Columns", tuple(range(1, MAX_SIDE + 1)))
-    attrs.require(item, "PixelData")
+    rows, columns = _geometry(item)
 
-    dtype = (
-        np.dtype(np.uint8)
-        if bits_allocated == 8
-        else np.dtype("<u2" if is_little_endian else ">u2")
-    )
-    data = item.PixelData
-    needed = rows * columns * dtype.itemsize
-    if len(data) < needed:
-        raise InvalidAttributeValueError(
-            f"(7FE0,0010) PixelData: {len(data)} bytes, {rows}x{columns} needs {needed}"
-        )
-    pixels = np.frombuffer(data, dtype, rows * columns).reshape(rows, columns)
+    order = "<" if is_little_endian else ">"
+    dtype = np.dtype(np.uint8) if bits_allocated == 8 else np.dtype(f"{order}u2")
+    pixels = _samples(item, rows * columns, dtype).reshape(rows, columns)
     # Bits above Bits Stored are not part of the value (PS3.5 8.1.1).
     pixels = np.bitwise_and(pixels, (1 << bits_stored) - 1).astype(
         np.uint16 if bits_allocated == 16 else np.uint8
@@ -101,10 +130,38 @@ def decode_pixels(item: Dataset, is_little_endian: bool) -> SourceImage:
     return SourceImage(pixels, bits_stored, photometric)
 
 
-def handle_n_set(ctx: PrintContext, req: Request) -> Response:
-    """Put an image (or nothing: an empty sequence) into an image box."""
-    box = _find(ctx, req.sop_instance_uid)
-    ds = req.dataset
+def decode_color(item: Dataset, adjust: attrs.Adjustments) -> SourceImage:
+    """Check a Basic Color Image Sequence item and read its RGB pixels.
+
+    The standard asks for Planar Configuration 1 (all red, then green, then
+    blue); 0 (interleaved), which some clients send, is accepted and noted.
+
+    References
+    ----------
+    PS3.3 C.13.5 (Image Box Pixel Presentation Module).
+    """
+    _item_value(item, "SamplesPerPixel", (3,))
+    attrs.get_choice(item, "PhotometricInterpretation", ("RGB",), "RGB")
+    attrs.require(item, "PhotometricInterpretation")
+    _item_value(item, "BitsAllocated", (8,))
+    _item_value(item, "BitsStored", (8,))
+    planar = _item_value(item, "PlanarConfiguration", (0, 1))
+    rows, columns = _geometry(item)
+
+    samples = _samples(item, rows * columns * 3, np.dtype(np.uint8))
+    if planar == 1:
+        pixels = samples.reshape(3, rows, columns).transpose(1, 2, 0)
+    else:
+        adjust.add(
+            Status.ATTRIBUTE_VALUE_OUT_OF_RANGE,
+            "PlanarConfiguration 0 read as interleaved RGB",
+            "PlanarConfiguration",
+        )
+        pixels = samples.reshape(rows, columns, 3)
+    return SourceImage(np.ascontiguousarray(pixels), 8, "RGB")
+
+
+def _position(ds: Dataset, box: ImageBox) -> None:
     attrs.require(ds, "ImageBoxPosition")
     position = attrs.get_int(ds, "ImageBoxPosition", 0, 1, 65535)
     if position != box.image_box_position:
@@ -113,30 +170,63 @@ def handle_n_set(ctx: PrintContext, req: Request) -> Response:
             f"{box.image_box_position}",
             [0x20200010],
         )
-    if "BasicGrayscaleImageSequence" not in ds:
-        attrs.require(ds, "BasicGrayscaleImageSequence")
 
+
+def _presentation(
+    ctx: PrintContext, ds: Dataset, adjust: attrs.Adjustments
+) -> tuple[PolarityValues, MagnificationTypeValues | None]:
+    """Polarity and the box's own Magnification Type (if any)."""
     polarity = attrs.get_code(ds, "Polarity", PolarityValues, PolarityValues.NORMAL)
-    magnification = None
-    if attrs.has_value(ds, "MagnificationType"):
-        magnification = attrs.get_code(
-            ds,
-            "MagnificationType",
-            MagnificationTypeValues,
-            MagnificationTypeValues.CUBIC,
-        )
+    if not attrs.has_value(ds, "MagnificationType"):
+        return polarity, None
+    magnification = attrs.get_supported(
+        ds, "MagnificationType", defined=MAGNIFICATION_TYPES,
+        supported=ctx.profile.magnification_types,
+        default=ctx.profile.default_magnification_type, adjustments=adjust,
+    )  # fmt: skip
+    return polarity, MagnificationTypeValues(magnification)
+
+
+def _densities(ctx: PrintContext, ds: Dataset, adjust: attrs.Adjustments) -> None:
+    """Check the box's own densities and LUT (kept per LIM-001)."""
+    low, high = ctx.profile.min_density, ctx.profile.max_density
+    for keyword, default in (("MinDensity", low), ("MaxDensity", high)):
+        if attrs.has_value(ds, keyword):
+            attrs.get_clamped_density(
+                ds, keyword, default=default, low=low, high=high, adjustments=adjust
+            )
+    check_presentation_lut(ctx, ds)
+
+
+def handle_n_set(ctx: PrintContext, req: Request) -> Response:
+    """Put an image (or nothing: an empty sequence) into an image box."""
+    box = _find(ctx, req)
+    ds = req.dataset
+    color = box.sop_class_uid == COLOR_IMAGE_BOX
+    sequence_keyword = (
+        "BasicColorImageSequence" if color else "BasicGrayscaleImageSequence"
+    )
+    _position(ds, box)
+    if sequence_keyword not in ds:
+        attrs.require(ds, sequence_keyword)
+
+    adjust = attrs.Adjustments()
+    polarity, magnification = _presentation(ctx, ds, adjust)
+    if not color:
+        _densities(ctx, ds, adjust)
 
     # LIMITATION(LIM-002): Requested Image Size, Decimate/Crop not applied.
-    sequence = ds.BasicGrayscaleImageSequence
+    sequence = ds[sequence_keyword].value
     if len(sequence) == 0:
         box.image = None  # an empty sequence erases the box (PS3.4 H.4.3.1)
     else:
-        image = decode_pixels(sequence[0], req.is_little_endian)
+        if color:
+            image = decode_color(sequence[0], adjust)
+        else:
+            image = decode_grayscale(sequence[0], req.is_little_endian)
         image.polarity = polarity
         image.magnification_type = magnification
         box.image = image
 
-    unknown = attrs.unknown_tags(ds, SETTABLE)
-    if unknown:
-        return Response(Status.ATTRIBUTE_LIST_ERROR, attribute_tags=unknown)
-    return Response()
+    adjust.unknown(ds, COLOR_SETTABLE if color else GRAYSCALE_SETTABLE)
+    return Response(adjust.status, None, None, adjust.comment, adjust.tags)
