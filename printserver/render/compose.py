@@ -103,7 +103,8 @@ def to_unit_brightness(image: SourceImage) -> np.ndarray:
     """Stored values as float32 brightness, 0 black to 1 white.
 
     MONOCHROME2 shows its minimum as black, MONOCHROME1 as white; Polarity
-    REVERSE swaps the two.
+    REVERSE swaps the two.  RGB images give three channels (rows, columns,
+    3); REVERSE inverts each.
 
     References
     ----------
@@ -122,7 +123,7 @@ def fit_into(
     image: np.ndarray, box: Rect, magnification: MagnificationTypeValues
 ) -> np.ndarray:
     """Scale *image* to fill *box* keeping its aspect ratio (NONE: as is)."""
-    rows, columns = image.shape
+    rows, columns = image.shape[:2]
     if magnification is MagnificationTypeValues.NONE:
         top = max((rows - box.height) // 2, 0)
         left = max((columns - box.width) // 2, 0)
@@ -132,9 +133,16 @@ def fit_into(
     size = (max(1, round(columns * scale)), max(1, round(rows * scale)))
     if size == (columns, rows):
         return image
-    resized = Image.fromarray(image, mode="F").resize(size, _RESAMPLE[magnification])
+    channels = [image] if image.ndim == 2 else [image[..., c] for c in range(3)]
+    resized = [
+        np.asarray(Image.fromarray(np.ascontiguousarray(channel), mode="F").resize(
+            size, _RESAMPLE[magnification]
+        ))
+        for channel in channels
+    ]  # fmt: skip
+    stacked = resized[0] if image.ndim == 2 else np.stack(resized, axis=-1)
     # Cubic interpolation overshoots at edges; keep it inside the range.
-    clipped: np.ndarray = np.clip(np.asarray(resized), 0.0, 1.0)
+    clipped: np.ndarray = np.clip(stacked, 0.0, 1.0)
     return clipped
 
 
@@ -156,13 +164,20 @@ def draw_annotations(band: np.ndarray, texts: list[str], background: int) -> Non
     band[:] = np.asarray(image)
 
 
+def is_color(film: Film) -> bool:
+    """True when any image of *film* is RGB: the film is then made in RGB."""
+    return any(i.photometric_interpretation == "RGB" for i in film.images.values())
+
+
 def compose_film(film: Film, dpi: int) -> np.ndarray:
-    """Compose *film* at *dpi* into an 8-bit DeviceGray raster (0 is black).
+    """Compose *film* at *dpi* into an 8-bit raster (0 is black).
 
     Returns
     -------
     numpy.ndarray
-        uint8 array of shape (height, width), top row first.
+        uint8 array, top row first: (height, width) DeviceGray, or
+        (height, width, 3) DeviceRGB when the film holds a color image
+        (grayscale images on it are then gray in RGB).
 
     Raises
     ------
@@ -171,7 +186,8 @@ def compose_film(film: Film, dpi: int) -> np.ndarray:
     """
     width, height = film_pixel_size(film.film_size_id, film.film_orientation, dpi)
     border_gray = density_to_gray(film.border_density)
-    raster = np.full((height, width), border_gray, np.uint8)
+    shape = (height, width, 3) if is_color(film) else (height, width)
+    raster = np.full(shape, border_gray, np.uint8)
     layout = parse_image_display_format(film.image_display_format)
 
     # Annotation bands take the top and/or bottom of the film; images share
@@ -183,7 +199,9 @@ def compose_film(film: Film, dpi: int) -> np.ndarray:
     for place in places:
         texts = [text for p, text in film.annotations if p == place]
         y = 0 if place == "top" else height - band
-        draw_annotations(raster[y : y + band], texts, border_gray)
+        band_gray = np.full((band, width), border_gray, np.uint8)
+        draw_annotations(band_gray, texts, border_gray)
+        raster[y : y + band] = band_gray if raster.ndim == 2 else band_gray[..., None]
 
     empty_gray = density_to_gray(film.empty_image_density)
     boxes = box_rects(layout, width, image_height, top_band)
@@ -195,7 +213,9 @@ def compose_film(film: Film, dpi: int) -> np.ndarray:
 
         magnification = source.magnification_type or film.magnification_type
         placed = fit_into(to_unit_brightness(source), box, magnification)
-        rows, columns = placed.shape
+        if raster.ndim == 3 and placed.ndim == 2:
+            placed = placed[..., None]
+        rows, columns = placed.shape[:2]
         top = box.y + (box.height - rows) // 2
         left = box.x + (box.width - columns) // 2
         raster[top : top + rows, left : left + columns] = np.rint(placed * 255.0)

@@ -29,7 +29,7 @@ def _deflate(raster: np.ndarray, level: int) -> bytes:
 
 
 def _page_size_points(raster: np.ndarray, dpi: int) -> tuple[float, float]:
-    height, width = raster.shape
+    height, width = raster.shape[:2]
     return width * POINTS_PER_INCH / dpi, height * POINTS_PER_INCH / dpi
 
 
@@ -50,8 +50,9 @@ def write_postscript(
     out : binary file
         Where the job goes.
     films : iterable of (film_size_id, raster, dpi)
-        Each raster is a uint8 DeviceGray array, top row first, composed at
-        *dpi*; the page is exactly the raster's size.
+        Each raster is a uint8 array, top row first, composed at *dpi*:
+        (rows, columns) for DeviceGray, (rows, columns, 3) for DeviceRGB.
+        The page is exactly the raster's size.
     title : str
         Goes into ``%%Title``.
     compress_level : int
@@ -111,12 +112,14 @@ def _write_page(
     compress_level: int,
 ) -> None:
     """One page: set the media size, draw the film as one image."""
-    height, width = raster.shape
+    height, width = raster.shape[:2]
+    rgb = raster.ndim == 3
     w, h = _fmt(size[0]), _fmt(size[1])
     data = _deflate(raster, compress_level)
+    decode = "[0 1 0 1 0 1]" if rgb else "[0 1]"
     operator_line = (
         f"<< /ImageType 1 /Width {width} /Height {height} /BitsPerComponent 8 "
-        f"/Decode [0 1] /ImageMatrix [{width} 0 0 -{height} 0 {height}] "
+        f"/Decode {decode} /ImageMatrix [{width} 0 0 -{height} 0 {height}] "
         "/DataSource FilmData >> image\n"
     ).encode("ascii")
 
@@ -129,7 +132,7 @@ def _write_page(
         "%%EndPageSetup",
         "gsave",
         f"{w} {h} scale",
-        "/DeviceGray setcolorspace",
+        "/DeviceRGB setcolorspace" if rgb else "/DeviceGray setcolorspace",
         "/FilmData currentfile /FlateDecode filter def",
         f"%%BeginData: {len(operator_line) + len(data)} Binary Bytes",
         "",

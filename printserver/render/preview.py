@@ -7,8 +7,8 @@ from PIL import Image
 
 
 def write_preview(path: Path, raster: np.ndarray, height: int) -> None:
-    """Write *raster* as an 8-bit grayscale PNG scaled to *height* pixels."""
-    image = Image.fromarray(raster, mode="L")
+    """Write *raster* (gray or RGB) as a PNG scaled to *height* pixels."""
+    image = Image.fromarray(raster, mode="RGB" if raster.ndim == 3 else "L")
     if raster.shape[0] > height:
         width = max(1, round(raster.shape[1] * height / raster.shape[0]))
         image = image.resize((width, height), Image.Resampling.BOX)

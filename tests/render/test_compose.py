@@ -123,3 +123,25 @@ def test_postscript_renders_pixel_exact(tmp_path):
     rendered = np.asarray(Image.open(io.BytesIO(out.stdout)))
     assert rendered.shape == (500, 400)
     assert np.array_equal(rendered, raster)
+
+
+def test_color_film_renders_exact_in_rgb(tmp_path):
+    gs = require_tool("gs", "ghostscript")
+    red = SourceImage(np.zeros((6, 6, 3), np.uint8) + [200, 10, 30], 8, "RGB")
+    red.pixels = red.pixels.astype(np.uint8)
+    film = Film("STANDARD\\2,1", "8INX10IN", images={1: red, 2: flat(77, shape=(6, 6))})
+    raster = compose_film(film, 30)  # 240 x 300
+    assert raster.shape == (300, 240, 3)
+    assert list(raster[150, 60]) == [200, 10, 30]
+    assert list(raster[150, 180]) == [77, 77, 77]
+
+    ps_path = tmp_path / "color.ps"
+    with open(ps_path, "wb") as f:
+        write_postscript(f, [("8INX10IN", raster, 30)], "color")
+    out = subprocess.run(
+        [gs, "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-sDEVICE=png16m", "-r30",
+         "-sOutputFile=-", str(ps_path)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    rendered = np.asarray(Image.open(io.BytesIO(out.stdout)))
+    assert np.array_equal(rendered, raster)
