@@ -59,6 +59,9 @@ class JobRequest:
     film_session: dict[str, Any] = field(default_factory=dict)
     """Film Session attributes by keyword (NumberOfCopies, PrintPriority)."""
 
+    print_job_uid: str = ""
+    """SOP Instance UID of the job's Print Job, if the SCP made one."""
+
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -223,6 +226,7 @@ class Spool:
             "calling_ae": request.calling_ae,
             "called_ae": request.called_ae,
             "printer": request.printer,
+            "print_job_uid": request.print_job_uid,
             "film_session": request.film_session,
             "films": films,
         }
@@ -281,6 +285,13 @@ class Spool:
         """Rebuild the films of a job for rendering."""
         job_dir = self.jobs_dir / job_id
         return [_film_from_json(job_dir, d) for d in self.read_job(job_id)["films"]]
+
+    def find_print_job(self, print_job_uid: str) -> str | None:
+        """The id of the job whose Print Job SOP Instance UID this is."""
+        for job_id in reversed(self.job_ids()):
+            if self.read_job(job_id).get("print_job_uid") == print_job_uid:
+                return job_id
+        return None
 
     def summaries(self) -> Iterator[dict[str, Any]]:
         """One entry per job, in the stable form of ``queue list --json``."""

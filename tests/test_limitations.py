@@ -5,13 +5,6 @@ Lifting a limitation means changing its test here.
 
 import numpy as np
 import pytest
-from pynetdicom import AE
-from pynetdicom.sop_class import (
-    BasicColorPrintManagementMeta,
-    BasicGrayscalePrintManagementMeta,
-    PrinterConfigurationRetrieval,
-    PrintJob,
-)
 
 from printserver.config import load_config
 from printserver.layout import ImageDisplayFormatError, parse_image_display_format
@@ -58,24 +51,6 @@ def test_lim_002_requested_image_size_is_ignored(ctx):
     film = ctx.film_session.film_boxes[0].film_with_images()
     raster = compose_film(film, 10)  # 140 x 170: a 10 mm image would be 4 px wide
     assert (raster[85] == 255).sum() == 140
-
-
-@pytest.mark.parametrize(
-    "abstract_syntax",
-    [BasicColorPrintManagementMeta, PrintJob, PrinterConfigurationRetrieval],
-)
-def test_lim_003_contexts_not_offered(print_server, abstract_syntax):
-    _, port, _ = print_server
-    ae = AE(ae_title="TESTSCU")
-    ae.add_requested_context(BasicGrayscalePrintManagementMeta)
-    ae.add_requested_context(abstract_syntax)
-    assoc = ae.associate("127.0.0.1", port, ae_title="PRINTSCP")
-    try:
-        assert assoc.is_established
-        accepted = {str(cx.abstract_syntax) for cx in assoc.accepted_contexts}
-        assert accepted == {BasicGrayscalePrintManagementMeta}
-    finally:
-        assoc.release()
 
 
 def test_lim_004_one_copy_is_written(tmp_path):

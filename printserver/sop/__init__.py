@@ -14,13 +14,16 @@ from printserver.sop import (
     film_session,
     image_box,
     presentation_lut,
+    print_job,
     printer,
+    printer_configuration,
 )
 from printserver.sop._model import (
     FilmBox,
     FilmSession,
     ImageBox,
     PrintContext,
+    PrinterState,
     Request,
     Response,
 )
@@ -43,6 +46,8 @@ HANDLERS: dict[tuple[str, str], Handler] = {
     (presentation_lut.SOP_CLASS_UID, "N-CREATE"): presentation_lut.handle_n_create,
     (presentation_lut.SOP_CLASS_UID, "N-DELETE"): presentation_lut.handle_n_delete,
     (printer.SOP_CLASS_UID, "N-GET"): printer.handle_n_get,
+    (print_job.SOP_CLASS_UID, "N-GET"): print_job.handle_n_get,
+    (printer_configuration.SOP_CLASS_UID, "N-GET"): printer_configuration.handle_n_get,
 }
 _KNOWN_CLASSES = {sop_class for sop_class, _ in HANDLERS}
 
@@ -73,6 +78,7 @@ __all__ = [
     "FilmSession",
     "ImageBox",
     "PrintContext",
+    "PrinterState",
     "Request",
     "Response",
     "dispatch",

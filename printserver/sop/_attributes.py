@@ -214,3 +214,20 @@ def get_clamped_density(
             keyword,
         )
     return clamped
+
+
+def select(everything: Dataset, tags: list[int] | None) -> tuple[Dataset, list[int]]:
+    """The attributes an N-GET asked for, and the tags we do not have.
+
+    No Attribute Identifier List means every attribute (PS3.7 10.1.2).
+    """
+    if not tags:
+        return everything, []
+    answer = Dataset()
+    missing = []
+    for tag in tags:
+        if tag in everything:
+            answer[tag] = everything[tag]
+        else:
+            missing.append(int(tag))
+    return answer, missing

@@ -5,7 +5,9 @@ Presentation LUTs) lives in memory and dies with the association.  Imports
 no network code.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pydicom.dataset import Dataset
@@ -122,6 +124,19 @@ class PresentationLUT:
 
 
 @dataclass
+class PrinterState:
+    """The printer's status, shared by every association (Printer SOP)."""
+
+    printer_status: str = "NORMAL"
+    """NORMAL, WARNING or FAILURE: (2110,0010) Printer Status."""
+
+    printer_status_info: str = "NORMAL"
+    """A term of PS3.3 C.13.9.1: (2110,0020) Printer Status Info."""
+
+    started: datetime = field(default_factory=datetime.now)
+
+
+@dataclass
 class PrintContext:
     """Everything a handler may touch for one association."""
 
@@ -135,6 +150,9 @@ class PrintContext:
     accepted_abstract_syntaxes: frozenset[str] = frozenset()
     film_session: FilmSession | None = None
     presentation_luts: dict[str, PresentationLUT] = field(default_factory=dict)
+    printer_state: PrinterState = field(default_factory=PrinterState)
+    on_job_created: Callable[[str, str], None] | None = None
+    """Called with (job id, Print Job SOP Instance UID) after N-ACTION."""
     log: Any = None
     """A logger (or adapter) that tags lines with the association."""
 

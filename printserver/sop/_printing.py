@@ -1,9 +1,11 @@
 """Turning film boxes into a spool job: the promise made on N-ACTION."""
 
 from pydicom.dataset import Dataset
+from pydicom.uid import generate_uid
 
 from printserver.errors import QueueFullError, SessionQueueFullError, SpoolError
 from printserver.sop._model import FilmBox, PrintContext, Response
+from printserver.sop.uids import PRINT_JOB
 from printserver.spooler import JobRequest
 from printserver.status import Status
 
@@ -35,7 +37,9 @@ def print_films(
         return Response(empty, error_comment="no image set: nothing printed")
 
     session = ctx.film_session.attributes if ctx.film_session else Dataset()
+    print_job_uid = generate_uid()
     request = JobRequest(
+        print_job_uid=print_job_uid,
         calling_ae=ctx.calling_ae,
         called_ae=ctx.called_ae,
         printer=ctx.printer.name,
@@ -56,4 +60,15 @@ def print_films(
 
     ctx.log.info("job=%s queued: %d film(s)", job_id, len(films))
     ctx.spooler.enqueue(job_id)
-    return Response()
+    if ctx.on_job_created is not None:
+        ctx.on_job_created(job_id, print_job_uid)
+    if PRINT_JOB not in ctx.accepted_abstract_syntaxes:
+        return Response()
+
+    # The Action Reply names the Print Job (PS3.4 H.4.2.2.4): tag (2100,0500).
+    item = Dataset()
+    item.ReferencedSOPClassUID = PRINT_JOB
+    item.ReferencedSOPInstanceUID = print_job_uid
+    reply = Dataset()
+    reply.ReferencedPrintJobSequencePullStoredPrint = [item]
+    return Response(dataset=reply)

@@ -264,7 +264,8 @@ def test_full_disk_answers_queue_full_and_keeps_earlier_jobs(ctx, tiny_disk):
     [
         ("N-GET", PRINTER, Status.SUCCESS),
         ("N-SET", PRINTER, Status.UNRECOGNIZED_OPERATION),
-        ("N-GET", "1.2.840.10008.5.1.1.14", Status.NO_SUCH_SOP_CLASS),
+        ("N-GET", "1.2.840.10008.5.1.1.14", Status.NO_SUCH_SOP_INSTANCE),
+        ("N-GET", "1.2.3.4.5", Status.NO_SUCH_SOP_CLASS),
     ],
 )
 def test_unsupported_operations(ctx, operation, sop_class, expected):

@@ -20,18 +20,24 @@ from pydicom.uid import (
 )
 from pynetdicom import AE, evt
 from pynetdicom.association import Association
+from pynetdicom.dimse_messages import N_ACTION_RSP
 from pynetdicom.sop_class import (  # type: ignore[attr-defined]
     BasicAnnotationBox,
+    BasicColorPrintManagementMeta,
     BasicGrayscalePrintManagementMeta,
     PresentationLUT,
     Printer,
+    PrinterConfigurationRetrieval,
+    PrintJob,
     Verification,
 )
 from pynetdicom.transport import ThreadedAssociationServer
 
 from printserver.config import Config
 from printserver.errors import PrintServerError
-from printserver.sop import PrintContext, Request, Response, dispatch
+from printserver.scp._events import EventNotifier
+from printserver.scp._guard import guard
+from printserver.sop import PrintContext, PrinterState, Request, Response, dispatch
 from printserver.spooler import Spool, Spooler
 from printserver.status import Status
 
@@ -42,14 +48,17 @@ TRANSFER_SYNTAXES = [
     ExplicitVRLittleEndian,
     ExplicitVRBigEndian,
 ]
-# LIMITATION(LIM-003): no Color meta, Print Job or Printer Configuration yet.
-#: Abstract syntaxes we accept: the grayscale meta class and its companions.
+#: Abstract syntaxes we accept: the meta classes and their companions.  The
+#: member classes (Film Session, Film Box...) are refused on their own: the
+#: standard negotiates them only through a meta class (PS3.4 H.3.1).
 ABSTRACT_SYNTAXES = [
     Verification,
     BasicGrayscalePrintManagementMeta,
     BasicAnnotationBox,
     PresentationLUT,
+    PrintJob,
     Printer,
+    PrinterConfigurationRetrieval,
 ]
 #: A-ASSOCIATE-RJ (Result Source, Reason/Diag.) to words, PS3.8 9.3.4.
 REJECT_REASONS = {
@@ -97,10 +106,16 @@ class PrintSCP:
         self._counter = itertools.count(1)
         self._incidents = itertools.count(1)
         self._lock = threading.Lock()
+        self.printer_state = PrinterState()
+        self.events = EventNotifier()
+        self.spooler.add_listener(self.events.state_changed)
 
     def _make_ae(self) -> AE:
         ae = AE(ae_title=self.config.server.ae_title)
-        for abstract_syntax in ABSTRACT_SYNTAXES:
+        offered = list(ABSTRACT_SYNTAXES)
+        if self.config.profile(self.config.default_printer).color:
+            offered.append(BasicColorPrintManagementMeta)
+        for abstract_syntax in offered:
             ae.add_supported_context(abstract_syntax, TRANSFER_SYNTAXES)
         ae.maximum_associations = self.config.server.max_associations
         ae.network_timeout = self.config.server.network_timeout
@@ -113,7 +128,9 @@ class PrintSCP:
         Returns the address actually bound (the port may have been 0).
         """
         self.spooler.start()
+        self.events.start()
         handlers: list[Any] = [
+            (evt.EVT_DIMSE_SENT, self._on_dimse_sent),
             (evt.EVT_CONN_OPEN, self._on_conn_open),
             (evt.EVT_ACCEPTED, self._on_accepted),
             (evt.EVT_REJECTED, self._on_rejected),
@@ -154,7 +171,28 @@ class PrintSCP:
             self.server.shutdown()
             self.server = None
         self.spooler.stop()
+        self.events.stop()
         logger.info("stopped")
+
+    def set_printer_status(self, printer_status: str, printer_status_info: str) -> None:
+        """Change the Printer's status and tell every open association.
+
+        References
+        ----------
+        PS3.4 H.4.6.1 (Printer N-EVENT-REPORT).
+        """
+        state = self.printer_state
+        if (state.printer_status, state.printer_status_info) == (
+            printer_status,
+            printer_status_info,
+        ):
+            return
+        state.printer_status = printer_status
+        state.printer_status_info = printer_status_info
+        level = logging.INFO if printer_status == "NORMAL" else logging.WARNING
+        logger.log(level, "printer status %s (%s)", printer_status, printer_status_info)
+        open_assocs = [(a, ctx.log) for a, ctx in list(self._contexts.items())]
+        self.events.printer_changed(open_assocs, printer_status, printer_status_info)
 
     # Association lifecycle ------------------------------------------------
 
@@ -171,11 +209,16 @@ class PrintSCP:
             sock.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with self._lock:
             self._numbers[event.assoc] = next(self._counter)
+        guard(event.assoc, self._contexts.get, self._log(event.assoc))
 
     def _on_accepted(self, event: evt.Event) -> None:
         assoc = event.assoc
         accepted = frozenset(str(cx.abstract_syntax) for cx in assoc.accepted_contexts)
         log = self._log(assoc)
+
+        def job_created(job_id: str, print_job_uid: str) -> None:
+            self.events.job_created(assoc, job_id, print_job_uid, log)
+
         self._contexts[assoc] = PrintContext(
             config=self.config,
             printer=self.config.default_printer,
@@ -186,6 +229,8 @@ class PrintSCP:
             called_ae=assoc.acceptor.ae_title,
             accepted_abstract_syntaxes=accepted,
             log=log,
+            printer_state=self.printer_state,
+            on_job_created=job_created,
         )
         log.info("association accepted (%d contexts)", len(accepted))
 
@@ -205,8 +250,13 @@ class PrintSCP:
 
     def _on_ended(self, event: evt.Event, how: str) -> None:
         self._log(event.assoc).info("association %s", how)
+        self.events.forget(event.assoc)
         self._contexts.pop(event.assoc, None)
         self._numbers.pop(event.assoc, None)
+
+    def _on_dimse_sent(self, event: evt.Event) -> None:
+        if isinstance(event.message, N_ACTION_RSP):
+            self.events.reply_sent(event.assoc)
 
     def _on_echo(self, event: evt.Event) -> int:
         return int(Status.SUCCESS)

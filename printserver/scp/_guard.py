@@ -1,0 +1,99 @@
+"""Answer the requests pynetdicom would drop before any handler runs.
+
+pynetdicom discards an N-SET, N-GET, N-ACTION or N-DELETE request that
+lacks a mandatory command element (some Fuji FCR and ClearCanvas versions
+send N-ACTION without Requested SOP Instance UID); the modality then waits
+for its timeout.  We look at each request first: a missing instance UID
+that the association's state makes unambiguous is filled in, anything
+else gets a failure response at once.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from pynetdicom.association import Association
+from pynetdicom.dimse_primitives import N_ACTION, N_DELETE, N_GET, N_SET
+
+from printserver.sop import PrintContext
+from printserver.sop.uids import (
+    FILM_BOX,
+    FILM_SESSION,
+    PRINTER,
+    PRINTER_CONFIGURATION_RETRIEVAL,
+    PRINTER_CONFIGURATION_RETRIEVAL_INSTANCE,
+    PRINTER_INSTANCE,
+)
+from printserver.status import Status
+
+_WELL_KNOWN = {
+    PRINTER: PRINTER_INSTANCE,
+    PRINTER_CONFIGURATION_RETRIEVAL: PRINTER_CONFIGURATION_RETRIEVAL_INSTANCE,
+}
+
+
+def infer_instance(ctx: PrintContext | None, sop_class_uid: str) -> str | None:
+    """The only instance of *sop_class_uid* a UID-less request can mean."""
+    if sop_class_uid in _WELL_KNOWN:
+        return _WELL_KNOWN[sop_class_uid]
+    session = ctx.film_session if ctx else None
+    if session is None:
+        return None
+    if sop_class_uid == FILM_SESSION:
+        return session.sop_instance_uid
+    if sop_class_uid == FILM_BOX and len(session.film_boxes) == 1:
+        return session.film_boxes[0].sop_instance_uid
+    return None
+
+
+def guard(
+    assoc: Association,
+    context_of: Callable[[Association], PrintContext | None],
+    log: Any,
+) -> None:
+    """Wrap *assoc*'s request dispatch so no request goes unanswered."""
+    serve = assoc._serve_request
+
+    def checked(msg: Any, context_id: int) -> None:
+        if (
+            not isinstance(msg, N_SET | N_GET | N_ACTION | N_DELETE)
+            or msg.is_valid_request
+        ):
+            serve(msg, context_id)
+            return
+        if msg.MessageID is None:
+            log.error("%s without Message ID: cannot be answered", msg.msg_type)
+            return
+
+        if msg.RequestedSOPInstanceUID is None and msg.RequestedSOPClassUID:
+            uid = infer_instance(context_of(assoc), str(msg.RequestedSOPClassUID))
+            if uid is not None:
+                log.warning("%s without Requested SOP Instance UID: taken as %s",
+                            msg.msg_type, uid)  # fmt: skip
+                msg.RequestedSOPInstanceUID = uid
+        if msg.is_valid_request:
+            serve(msg, context_id)
+            return
+        _refuse(assoc, msg, context_id, log)
+
+    assoc._serve_request = checked  # type: ignore[method-assign]
+
+
+def _refuse(assoc: Association, msg: Any, context_id: int, log: Any) -> None:
+    """Answer an unusable request with a failure naming what is missing."""
+    if msg.RequestedSOPClassUID is None:
+        status, comment = Status.NO_SUCH_SOP_CLASS, "no Requested SOP Class UID"
+    elif msg.RequestedSOPInstanceUID is None:
+        status, comment = (
+            Status.INVALID_OBJECT_INSTANCE,
+            "no Requested SOP Instance UID",
+        )
+    else:
+        status, comment = Status.NO_SUCH_ACTION, "no Action Type ID"
+    rsp = type(msg)()
+    rsp.MessageIDBeingRespondedTo = msg.MessageID
+    rsp.AffectedSOPClassUID = msg.RequestedSOPClassUID
+    rsp.AffectedSOPInstanceUID = msg.RequestedSOPInstanceUID
+    rsp.Status = int(status)
+    rsp.ErrorComment = comment
+    log.error("%s refused: %s -> 0x%04X", msg.msg_type, comment, status)
+    assoc.dimse.send_msg(rsp, context_id)
