@@ -99,13 +99,13 @@ def queue_list(config: Config, as_json: bool) -> int:
     if not jobs:
         print(f"no jobs in {config.data_root / 'jobs'}")
         return 0
-    print(f"{'ID':24} {'STATE':10} {'CREATED':24} {'CALLING AE':16} FILMS  OUTPUT")
+    print(f"{'ID':28} {'STATE':10} {'CREATED':24} {'CALLING AE':16} FILMS  OUTPUT")
     for job in jobs:
         output = job["outputs"][0] if job["outputs"] else ""
         if output:
             output = str(Path(output))
         print(
-            f"{job['id']:24} {job['state']:10} {job['created']:24} "
+            f"{job['id']:28} {job['state']:10} {job['created']:24} "
             f"{job['calling_ae']:16} {job['films']:5}  {output}"
         )
     return 0

@@ -40,8 +40,9 @@ class PrinterConfig:
     """Folder for ``folder`` printers; empty means ``<data>/output``."""
 
     profile: str = "default"
-    """Printer profile in ``layouts/printers/<profile>.toml``: resolution,
-    densities, film sizes, formats... (default ``default``)."""
+    """Printer profile: a name in ``layouts/printers/<profile>.toml`` or a path
+    to a ``.toml`` file; resolution, densities, film sizes, formats...
+    (default ``default``)."""
 
     preview_height: int = 1024
     """Height in pixels of the PNG preview of each film (default 1024)."""

@@ -126,6 +126,10 @@ def parse_image_display_format(image_display_format: str) -> ImageDisplayFormat:
 
     kind = match.group(1)
     numbers = tuple(int(n) for n in match.group(2).split(","))
+    if min(numbers) == 0:
+        raise ImageDisplayFormatError(
+            f"(2010,0010) Image Display Format: a zero count in {value!r}"
+        )
     if kind == "STANDARD":
         if len(numbers) != 2:
             raise ImageDisplayFormatError(
@@ -133,7 +137,7 @@ def parse_image_display_format(image_display_format: str) -> ImageDisplayFormat:
             )
         columns, rows = numbers
         numbers = (columns,) * rows
-    if min(numbers) == 0 or sum(numbers) > MAX_BOXES:
+    if sum(numbers) > MAX_BOXES:
         raise ImageDisplayFormatError(
             f"(2010,0010) Image Display Format: box counts out of range in {value!r}"
         )

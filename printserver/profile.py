@@ -70,14 +70,18 @@ def profiles_dir() -> Path:
 
 
 def load_profile(name: str, folder: Path | None = None) -> PrinterProfile:
-    """Read ``<name>.toml`` from the profiles folder.
+    """Read ``<name>.toml`` from the profiles folder, or *name* if it is a
+    path to a ``.toml`` file.
 
     Raises
     ------
     ConfigError
         If the file is missing, malformed or has an unknown key.
     """
-    path = (folder or profiles_dir()) / f"{name}.toml"
+    if name.endswith(".toml"):
+        path = Path(name).expanduser()
+    else:
+        path = (folder or profiles_dir()) / f"{name}.toml"
     try:
         with open(path, "rb") as f:
             table = tomllib.load(f)

@@ -17,7 +17,7 @@ import shutil
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -67,10 +67,18 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def new_job_id() -> str:
-    """A unique job id that sorts by creation time."""
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    return f"{stamp}-{secrets.token_hex(3)}"
+def new_job_id(after: str = "") -> str:
+    """A unique job id that sorts by creation time, and after *after*.
+
+    ``20261203-170512-123456-a1b2``: UTC time to the microsecond, then a
+    random part so that two servers sharing a spool cannot collide.
+    """
+    now = datetime.now(UTC)
+    job_id = f"{now:%Y%m%d-%H%M%S-%f}-{secrets.token_hex(2)}"
+    while job_id <= after:
+        now += timedelta(microseconds=1)
+        job_id = f"{now:%Y%m%d-%H%M%S-%f}-{secrets.token_hex(2)}"
+    return job_id
 
 
 def _fsync_dir(path: Path) -> None:
@@ -170,6 +178,8 @@ class Spool:
 
     def __init__(self, data_root: Path):
         self.jobs_dir = data_root / "jobs"
+        self._last_id = ""
+        self._id_lock = threading.Lock()
 
     def ensure(self) -> None:
         """Create the jobs folder, and clear half-written jobs of a crash."""
@@ -194,7 +204,8 @@ class Spool:
             If the job could not be written completely (disk full, no
             permission); nothing of it is left behind.
         """
-        job_id = new_job_id()
+        with self._id_lock:
+            job_id = self._last_id = new_job_id(self._last_id)
         incoming = self.jobs_dir / f".incoming-{job_id}"
         try:
             self._write_job(incoming, job_id, request)

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from printserver.config import load_config
+from printserver.config import load_config, parse_config
 from printserver.scp import PrintSCP
 from printserver.sop import PrintContext
 from printserver.spooler import Spool, Spooler
@@ -55,6 +55,32 @@ def print_server(server_config):
     try:
         yield scp, port, watcher
     finally:
+        scp.stop()
+
+
+@pytest.fixture
+def server_with_profile(tmp_path):
+    """Start a PrintSCP whose printer uses a profile written by the test."""
+    started = []
+
+    def start(profile_toml):
+        path = tmp_path / "profile.toml"
+        path.write_text(profile_toml)
+        text = (
+            f'[server]\nhost = "127.0.0.1"\ndata = "{tmp_path / "data"}"\n'
+            f'[[printers]]\nname = "custom"\nprofile = "{path}"\n'
+        )
+        config = parse_config(text)
+        config = replace(config, server=replace(config.server, port=0))
+        scp = PrintSCP(config)
+        watcher = JobWatcher()
+        scp.spooler.add_listener(watcher)
+        _, port = scp.start()
+        started.append(scp)
+        return scp, port, watcher
+
+    yield start
+    for scp in started:
         scp.stop()
 
 

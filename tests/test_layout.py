@@ -73,6 +73,9 @@ def test_col_numbers_column_by_column():
     "value",
     [
         "STANDARD\\0,2",
+        "STANDARD\\0,0",
+        "STANDARD\\2,0",
+        "ROW\\1,0",
         "STANDARD\\2",
         "STANDARD\\2,2,2",
         "SLIDE",

@@ -6,14 +6,18 @@ raised.  A job's events wait until the N-ACTION reply that created it has
 gone out, so the client hears of the job before it hears news of it.
 """
 
+import itertools
 import logging
 import queue
 import threading
 from dataclasses import dataclass, field
+from io import BytesIO
 from typing import Any
 
 from pydicom.dataset import Dataset
 from pynetdicom.association import Association
+from pynetdicom.dimse_primitives import N_EVENT_REPORT
+from pynetdicom.dsutils import encode
 
 from printserver.sop.print_job import execution_status
 from printserver.sop.uids import (
@@ -25,6 +29,9 @@ from printserver.sop.uids import (
 )
 
 logger = logging.getLogger(__name__)
+
+#: Message IDs of our requests; unique across the process, 16 bits.
+_message_ids = (n & 0xFFFF or 1 for n in itertools.count(0x4000))
 
 #: Print Job Event Type IDs (PS3.4 H.4.4.1.1).
 JOB_EVENT_TYPE = {"PENDING": 1, "PRINTING": 2, "DONE": 3, "FAILURE": 4}
@@ -141,14 +148,11 @@ class EventNotifier:
             if not assoc.is_established:
                 continue
             try:
-                status = _send(assoc, **event)
+                _send(assoc, **event)
             except Exception:  # a boundary: one failed event must not stop others
                 log.exception(
                     "N-EVENT-REPORT %s could not be sent", event["event_type"]
                 )
-                continue
-            if status != 0x0000:
-                log.warning("N-EVENT-REPORT answered 0x%04X", status)
 
 
 def _has_context(assoc: Association, abstract_syntax: str) -> bool:
@@ -165,9 +169,25 @@ def _send(
     class_uid: str,
     instance_uid: str,
     meta_uid: str | None = None,
-) -> int:
-    """Send one N-EVENT-REPORT and return the peer's status (-1 if none)."""
-    status, _ = assoc.send_n_event_report(
-        ds if len(ds) else None, event_type, class_uid, instance_uid, meta_uid=meta_uid
+) -> None:
+    """Send one N-EVENT-REPORT without waiting for its answer.
+
+    Waiting would hold the association's reactor, and with it a release the
+    client may be sending; the answer is read by ``_guard`` instead.
+    """
+    abstract_syntax = meta_uid or class_uid
+    context = next(
+        cx for cx in assoc.accepted_contexts if cx.abstract_syntax == abstract_syntax
     )
-    return int(status.get("Status", -1))
+    transfer_syntax = context.transfer_syntax[0]
+    req = N_EVENT_REPORT()
+    req.MessageID = next(_message_ids)
+    req.AffectedSOPClassUID = class_uid
+    req.AffectedSOPInstanceUID = instance_uid
+    req.EventTypeID = event_type
+    if len(ds):
+        encoded = encode(
+            ds, transfer_syntax.is_implicit_VR, transfer_syntax.is_little_endian
+        )
+        req.EventInformation = BytesIO(encoded or b"")
+    assoc.dimse.send_msg(req, context.context_id or 1)

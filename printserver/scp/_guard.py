@@ -8,11 +8,18 @@ that the association's state makes unambiguous is filled in, anything
 else gets a failure response at once.
 """
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
 from pynetdicom.association import Association
-from pynetdicom.dimse_primitives import N_ACTION, N_DELETE, N_GET, N_SET
+from pynetdicom.dimse_primitives import (
+    N_ACTION,
+    N_DELETE,
+    N_EVENT_REPORT,
+    N_GET,
+    N_SET,
+)
 
 from printserver.sop import PrintContext
 from printserver.sop.uids import (
@@ -50,10 +57,25 @@ def guard(
     context_of: Callable[[Association], PrintContext | None],
     log: Any,
 ) -> None:
-    """Wrap *assoc*'s request dispatch so no request goes unanswered."""
+    """Wrap *assoc*'s request dispatch so no request goes unanswered.
+
+    Also serialises outgoing messages (our N-EVENT-REPORTs leave from
+    another thread than the responses) and reads the answers to our
+    N-EVENT-REPORTs, which pynetdicom would log as unexpected.
+    """
     serve = assoc._serve_request
+    send = assoc.dimse.send_msg
+    lock = threading.Lock()
+
+    def locked_send(primitive: Any, context_id: int) -> None:
+        with lock:
+            send(primitive, context_id)
 
     def checked(msg: Any, context_id: int) -> None:
+        if isinstance(msg, N_EVENT_REPORT) and msg.MessageIDBeingRespondedTo:
+            if msg.Status:
+                log.warning("N-EVENT-REPORT answered 0x%04X", msg.Status)
+            return
         if (
             not isinstance(msg, N_SET | N_GET | N_ACTION | N_DELETE)
             or msg.is_valid_request
@@ -76,6 +98,7 @@ def guard(
         _refuse(assoc, msg, context_id, log)
 
     assoc._serve_request = checked  # type: ignore[method-assign]
+    assoc.dimse.send_msg = locked_send  # type: ignore[method-assign]
 
 
 def _refuse(assoc: Association, msg: Any, context_id: int, log: Any) -> None:

@@ -17,7 +17,6 @@ from printserver.sop import _attributes as attrs
 from printserver.sop._model import ImageBox, PrintContext, Request, Response
 from printserver.sop.film_box import MAGNIFICATION_TYPES, check_presentation_lut
 from printserver.sop.uids import COLOR_IMAGE_BOX, GRAYSCALE_IMAGE_BOX
-from printserver.status import Status
 
 SOP_CLASS_UID = GRAYSCALE_IMAGE_BOX
 COLOR_SOP_CLASS_UID = COLOR_IMAGE_BOX
@@ -130,11 +129,12 @@ def decode_grayscale(item: Dataset, is_little_endian: bool) -> SourceImage:
     return SourceImage(pixels, bits_stored, photometric)
 
 
-def decode_color(item: Dataset, adjust: attrs.Adjustments) -> SourceImage:
+def decode_color(item: Dataset) -> tuple[SourceImage, int]:
     """Check a Basic Color Image Sequence item and read its RGB pixels.
 
     The standard asks for Planar Configuration 1 (all red, then green, then
-    blue); 0 (interleaved), which some clients send, is accepted and noted.
+    blue); 0 (interleaved), which some clients send, is read as such.
+    Returns the image and the Planar Configuration received.
 
     References
     ----------
@@ -152,13 +152,8 @@ def decode_color(item: Dataset, adjust: attrs.Adjustments) -> SourceImage:
     if planar == 1:
         pixels = samples.reshape(3, rows, columns).transpose(1, 2, 0)
     else:
-        adjust.add(
-            Status.ATTRIBUTE_VALUE_OUT_OF_RANGE,
-            "PlanarConfiguration 0 read as interleaved RGB",
-            "PlanarConfiguration",
-        )
         pixels = samples.reshape(rows, columns, 3)
-    return SourceImage(np.ascontiguousarray(pixels), 8, "RGB")
+    return SourceImage(np.ascontiguousarray(pixels), 8, "RGB"), planar
 
 
 def _position(ds: Dataset, box: ImageBox) -> None:
@@ -221,7 +216,12 @@ def handle_n_set(ctx: PrintContext, req: Request) -> Response:
         box.image = None  # an empty sequence erases the box (PS3.4 H.4.3.1)
     else:
         if color:
-            image = decode_color(sequence[0], adjust)
+            image, planar = decode_color(sequence[0])
+            if planar == 0:
+                ctx.log.warning(
+                    "color image with Planar Configuration 0 (the standard says 1):"
+                    " read as interleaved RGB"
+                )
         else:
             image = decode_grayscale(sequence[0], req.is_little_endian)
         image.polarity = polarity
