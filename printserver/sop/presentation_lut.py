@@ -4,6 +4,7 @@ References: PS3.4 H.4.9, PS3.3 C.11.4.  Must not import ``scp`` or
 pynetdicom.
 """
 
+import numpy as np
 from pydicom.uid import generate_uid
 
 from printserver.errors import (
@@ -18,6 +19,16 @@ from printserver.sop._model import PresentationLUT, PrintContext, Request, Respo
 
 SOP_CLASS_UID = "1.2.840.10008.5.1.1.23"
 SHAPES = ("IDENTITY", "LIN OD")
+
+
+def _lut_values(data: bytes | list[int] | int, is_little_endian: bool) -> list[int]:
+    """LUT Data as integers: US values, or OW bytes in the context's order."""
+    if isinstance(data, bytes):
+        dtype = np.dtype("<u2" if is_little_endian else ">u2")
+        return [int(v) for v in np.frombuffer(data[: len(data) // 2 * 2], dtype)]
+    if isinstance(data, int):
+        return [data]
+    return [int(v) for v in data]
 
 
 def handle_n_create(ctx: PrintContext, req: Request) -> Response:
@@ -51,7 +62,12 @@ def handle_n_create(ctx: PrintContext, req: Request) -> Response:
                 "256 or 4096 entries from 0",
                 [0x20500010],
             )
-        lut.lut_data = list(item.LUTData)[:entries]
+        lut.lut_data = _lut_values(item.LUTData, req.is_little_endian)[:entries]
+        if len(lut.lut_data) < entries:
+            raise InvalidAttributeValueError(
+                f"(0028,3006) LUTData: {len(lut.lut_data)} values, {entries} needed",
+                [0x20500010],
+            )
     ctx.presentation_luts[uid] = lut
     return Response(dataset=ds, affected_sop_instance_uid=uid)
 

@@ -438,3 +438,82 @@ def test_color_film(print_server, tmp_path, planar_configuration):
     height, width = preview.shape[:2]
     assert tuple(preview[height // 2, width // 4]) == colors[0]
     assert tuple(preview[height // 2, 3 * width // 4]) == colors[1]
+
+
+def test_session_print_makes_one_job_with_films_in_order(print_server, tmp_path):
+    scp, port, watcher = print_server
+    with PrintClient(port) as client:
+        client.create_session()
+        for gray in (20, 200):
+            _, rsp = client.create_film_box(FilmSizeID="8INX10IN")
+            client.fill(rsp, lambda position, gray=gray: flat(gray))
+        assert client.print_session()[0].Status == 0x0000
+    watcher.wait_finished(1)
+    [job_id] = scp.spool.job_ids()
+    films = scp.spool.load_films(job_id)
+    assert [int(f.images[1].pixels[0, 0]) for f in films] == [20, 200]
+    [job] = list(scp.spool.summaries())
+    ps = next(p for p in job["outputs"] if p.endswith(".ps"))
+    with open(ps, "rb") as f:
+        assert f.read().count(b"%%Page: ") == 2
+
+
+def test_film_box_n_set_and_deletes(print_server):
+    _, port, _ = print_server
+    with PrintClient(port, contexts=(META, PresentationLUT)) as client:
+        client.create_session()
+        _, rsp = client.create_film_box()
+        box = rsp.ReferencedImageBoxSequence[0].ReferencedSOPInstanceUID
+        change = Dataset()
+        change.MagnificationType = "REPLICATE"
+        change.MaxDensity = 900  # above the printer's 300: clamped
+        status, applied = client.assoc.send_n_set(
+            change, BasicFilmBox, client.film_box_uid, meta_uid=META
+        )
+        assert status.Status == 0xB605
+        assert (applied.MagnificationType, applied.MaxDensity) == ("REPLICATE", 300)
+
+        lut = Dataset()
+        lut.PresentationLUTShape = "LIN OD"
+        assert (
+            client.assoc.send_n_create(lut, PresentationLUT, "1.2.3.5")[0].Status == 0
+        )
+        ref = Dataset()
+        ref.ReferencedSOPClassUID = PresentationLUT
+        ref.ReferencedSOPInstanceUID = "1.2.3.5"
+        change = Dataset()
+        change.ReferencedPresentationLUTSequence = [ref]
+        status, _ = client.assoc.send_n_set(
+            change, BasicFilmBox, client.film_box_uid, meta_uid=META
+        )
+        assert status.Status == 0x0000
+        # Still referenced: refused; after the film box is gone: deleted.
+        assert client.assoc.send_n_delete(PresentationLUT, "1.2.3.5").Status == 0x0110
+        status = client.assoc.send_n_delete(
+            BasicFilmBox, client.film_box_uid, meta_uid=META
+        )
+        assert status.Status == 0x0000
+        assert client.assoc.send_n_delete(PresentationLUT, "1.2.3.5").Status == 0x0000
+
+        # Deleting the session takes its boxes with it.
+        client.create_film_box()
+        status = client.assoc.send_n_delete(
+            BasicFilmSession, client.session_uid, meta_uid=META
+        )
+        assert status.Status == 0x0000
+        assert client.set_image(box, 1, flat(3))[0].Status == 0x0112
+
+
+@pytest.mark.parametrize(
+    ("entries", "expected"), [(4096, 0x0000), (256, 0x0000), (100, 0x0106)]
+)
+def test_presentation_lut_tables(print_server, entries, expected):
+    _, port, _ = print_server
+    item = Dataset()
+    item.LUTDescriptor = [entries, 0, 12]
+    item.add_new(0x00283006, "US", [int(v) for v in np.linspace(0, 4095, entries)])
+    lut = Dataset()
+    lut.PresentationLUTSequence = [item]
+    with PrintClient(port, contexts=(META, PresentationLUT)) as client:
+        status, _ = client.assoc.send_n_create(lut, PresentationLUT, None)
+        assert status.Status == expected
