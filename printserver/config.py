@@ -67,6 +67,10 @@ class ServerConfig:
     max_associations: int = 10
     """Associations served at once; more are rejected (default 10)."""
 
+    max_pdu_size: int = 262144
+    """Largest PDU we accept, in bytes; 0 means no limit (default 256 KiB).
+    Bigger PDUs mean fewer of them per image and faster reception."""
+
     network_timeout: float = 60.0
     """Seconds of silence before an association is aborted (default 60)."""
 

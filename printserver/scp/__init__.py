@@ -118,6 +118,7 @@ class PrintSCP:
         for abstract_syntax in offered:
             ae.add_supported_context(abstract_syntax, TRANSFER_SYNTAXES)
         ae.maximum_associations = self.config.server.max_associations
+        ae.maximum_pdu_size = self.config.server.max_pdu_size
         ae.network_timeout = self.config.server.network_timeout
         ae.require_called_aet = True
         return ae

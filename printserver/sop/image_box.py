@@ -65,20 +65,25 @@ def _find(ctx: PrintContext, req: Request) -> ImageBox:
     raise NoSuchInstanceError(f"no image box {uid}")
 
 
-def _item_value(item: Dataset, keyword: str, allowed: tuple[int, ...]) -> int:
+def _item_value(item: Dataset, keyword: str, allowed: tuple[int, ...] | range) -> int:
     """A US attribute of the pixel item that must be one of *allowed*."""
     attrs.require(item, keyword)
     value = int(item[keyword].value)
     if value not in allowed:
+        shown = (
+            f"{allowed.start}-{allowed.stop - 1}"
+            if isinstance(allowed, range)
+            else allowed
+        )
         raise InvalidAttributeValueError(
-            f"{attrs.tag_name(keyword)}: {value} not in {allowed}"
+            f"{attrs.tag_name(keyword)}: {value} not in {shown}"
         )
     return value
 
 
 def _geometry(item: Dataset) -> tuple[int, int]:
-    rows = _item_value(item, "Rows", tuple(range(1, MAX_SIDE + 1)))
-    columns = _item_value(item, "Columns", tuple(range(1, MAX_SIDE + 1)))
+    rows = _item_value(item, "Rows", range(1, MAX_SIDE + 1))
+    columns = _item_value(item, "Columns", range(1, MAX_SIDE + 1))
     _item_value(item, "PixelRepresentation", (0,))
     attrs.require(item, "PixelData")
     return rows, columns
@@ -116,7 +121,7 @@ def decode_grayscale(item: Dataset, is_little_endian: bool) -> SourceImage:
         item, "PhotometricInterpretation", ("MONOCHROME1", "MONOCHROME2"), ""
     )
     bits_allocated = _item_value(item, "BitsAllocated", (8, 16))
-    bits_stored = _item_value(item, "BitsStored", tuple(range(1, bits_allocated + 1)))
+    bits_stored = _item_value(item, "BitsStored", range(1, bits_allocated + 1))
     rows, columns = _geometry(item)
 
     order = "<" if is_little_endian else ">"

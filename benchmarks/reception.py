@@ -1,0 +1,253 @@
+"""Receiving a print job: our SCP beside DCMTK's dcmprscp, in one run.
+
+The job: 20 CT images of 512 x 512, 12 bits stored, laid out STANDARD\\4,5 by
+DCMTK's dcmpsprt, sent by dcmprscu (TCP_NODELAY=1 on DCMTK's side, as our
+server sets it on its own).  The time is dcmprscu's wall time from start to
+exit, best and median of --repeat runs per server.  Ours renders each film
+after it answers: the first line waits for that between jobs, the second
+sends jobs back to back so that rendering one overlaps receiving the next.
+dcmprscp only stores what it receives.
+
+    python benchmarks/reception.py [--repeat N]
+"""
+
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from pydicom import examples
+from pydicom.dataset import FileMetaDataset
+from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+from printserver.spooler import Spool
+
+PRINTER = """
+[[COMMUNICATION]]
+[OURS]
+Type = PRINTER
+Aetitle = PRINTSCP
+Hostname = 127.0.0.1
+Port = {ours}
+{common}
+[THEIRS]
+Type = PRINTER
+Aetitle = DCMPRSCP
+Hostname = 127.0.0.1
+Port = {theirs}
+{common}
+[LOCAL]
+Type = LOCALPRINTER
+Aetitle = DCMPRSCP
+Hostname = localhost
+Port = {theirs}
+FilmSizeID = 14INX17IN\\17INX17IN
+MediumType = BLUE FILM
+MagnificationType = REPLICATE\\BILINEAR\\CUBIC\\NONE
+SmoothingType = NONE
+MaxDensity = 320
+MinDensity = 20
+ResolutionID = STANDARD\\HIGH
+{common}
+"""
+COMMON = """MaxPDU = 32768
+Timeout = 30
+ImplicitOnly = false
+DisplayFormat = 1,1\\4,5
+Supports12Bit = true
+SupportsPresentationLUT = true
+PresentationLUTMatchRequired = false
+PresentationLUTinFilmSession = false
+SupportsImageSize = true
+SupportsDecimateCrop = true
+SupportsTrim = true
+"""
+GENERAL = """[[GENERAL]]
+[APPLICATION]
+LogDirectory = {work}/log
+[PRINT]
+Spooler = dcmprscu
+Directory = {work}/spool
+DeletePrintJobs = false
+[DATABASE]
+Directory = {work}/database
+[LUT]
+Directory = {work}/lut
+[NETWORK]
+aetitle = MODALITY
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for_port(port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+def write_images(folder: Path) -> list[str]:
+    """20 distinct 512 x 512 12-bit CT images from pydicom's CT example."""
+    ct = examples.ct
+    base = np.kron(ct.pixel_array.astype(np.int32), np.ones((4, 4), np.int32))
+    rng = np.random.default_rng(3)
+    paths = []
+    for index in range(20):
+        pixels = np.roll(base, index * 7, axis=1) + rng.integers(0, 60, base.shape)
+        ds = ct.copy()
+        ds.file_meta = FileMetaDataset()
+        ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID
+        ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+        ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+        ds.Rows = ds.Columns = 512
+        ds.BitsAllocated, ds.BitsStored, ds.HighBit = 16, 12, 11
+        ds.PixelRepresentation = 0
+        ds.PixelData = np.clip(pixels, 0, 4095).astype(np.uint16).tobytes()
+        path = folder / f"ct{index:02d}.dcm"
+        ds.save_as(path, enforce_file_format=True)
+        paths.append(str(path))
+    return paths
+
+
+def wait_rendered(data: Path, timeout: float = 120.0) -> None:
+    """Wait until every job of our spool is done."""
+    spool = Spool(data)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if all(job["state"] == "done" for job in spool.summaries()):
+            return
+        time.sleep(0.05)
+    raise RuntimeError("rendering did not finish")
+
+
+def time_runs(
+    command: list[str], work: Path, repeat: int, settle: Path | None
+) -> list[float]:
+    """dcmprscu wall times; with *settle*, wait for our renders in between."""
+    env = {**os.environ, "TCP_NODELAY": "1"}
+    times = []
+    for _ in range(repeat):
+        if settle is not None:
+            wait_rendered(settle)
+        start = time.perf_counter()
+        run = subprocess.run(
+            command, cwd=work, env=env, capture_output=True, text=True, check=True
+        )
+        times.append(time.perf_counter() - start)
+        if "E:" in run.stdout + run.stderr:
+            raise RuntimeError(run.stdout + run.stderr)
+    return times
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    for tool in ("dcmpsprt", "dcmprscu", "dcmprscp"):
+        if shutil.which(tool) is None:
+            print(f"{tool} not found: install the Debian package dcmtk")
+            return 1
+
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        for sub in ("log", "spool", "database", "lut", "scp-database", "data"):
+            (work / sub).mkdir()
+        ours, theirs = free_port(), free_port()
+        config = work / "print.cfg"
+        config.write_text(
+            GENERAL.format(work=work)
+            + PRINTER.format(ours=ours, theirs=theirs, common=COMMON)
+        )
+        scp_config = work / "scp.cfg"
+        scp_config.write_text(
+            GENERAL.format(work=work).replace("/database", "/scp-database")
+            + PRINTER.format(ours=ours, theirs=theirs, common=COMMON)
+        )
+        images = write_images(work)
+        subprocess.run(
+            ["dcmpsprt", "-c", str(config), "-p", "OURS", "-l", "4", "5",
+             "--filmsize", "17INX17IN", *images],
+            cwd=work, check=True, capture_output=True,
+        )  # fmt: skip
+        [stored_print] = (work / "database").glob("SP_*.dcm")
+
+        servers = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "printserver",
+                    "serve",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(ours),
+                    "--data",
+                    str(work / "data"),
+                    "--log-level",
+                    "WARNING",
+                ],
+            ),  # fmt: skip
+            # dcmprscp binds every interface; it has no bind option.
+            subprocess.Popen(
+                ["dcmprscp", "-c", str(scp_config), "-p", "LOCAL"],
+                cwd=work,
+                env={**os.environ, "TCP_NODELAY": "1"},
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            ),  # fmt: skip
+        ]
+        try:
+            wait_for_port(ours)
+            wait_for_port(theirs)
+            results = {}
+            runs = (
+                ("printserver", "OURS", work / "data"),
+                ("  rendering alongside", "OURS", None),
+                ("dcmprscp", "THEIRS", None),
+            )
+            for name, target, settle in runs:
+                command = [
+                    "dcmprscu",
+                    "-c",
+                    str(config),
+                    "-p",
+                    target,
+                    str(stored_print),
+                ]
+                results[name] = time_runs(command, work, args.repeat, settle)
+        finally:
+            for server in servers:
+                server.terminate()
+                server.wait(30)
+
+    print("one STANDARD\\4,5 job of 20 x 512x512 12-bit images, sent by dcmprscu")
+    for name, times in results.items():
+        print(
+            f"{name:22} best {min(times) * 1000:7.1f} ms   "
+            f"median {statistics.median(times) * 1000:7.1f} ms"
+        )
+    ratio = statistics.median(results["printserver"]) / statistics.median(
+        results["dcmprscp"]
+    )
+    print(f"ratio printserver / dcmprscp (median): {ratio:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
