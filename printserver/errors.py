@@ -98,6 +98,12 @@ class SessionQueueFullError(PrintServerError):
     status = Status.FILM_SESSION_QUEUE_FULL
 
 
+class ImageTooLargeError(PrintServerError):
+    """The image does not fit its box and may not be cut (0xC603)."""
+
+    status = Status.IMAGE_TOO_LARGE
+
+
 class SpoolError(Exception):
     """The spool could not store or update a job (disk, permissions)."""
 

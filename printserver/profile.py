@@ -57,6 +57,17 @@ class PrinterProfile:
 
     max_copies: int = 99
 
+    reflective: bool = False
+    """Paper (densities seen by reflected light) rather than film."""
+
+    characteristic_curve: tuple[tuple[float, float], ...] = ()
+    """(drive value 0-1, measured OD) pairs, e.g. from ``printserver
+    calibrate``; empty means gray is transmittance relative to clear film."""
+
+    default_decimate_crop_behavior: str = "DECIMATE"
+    """What to do with an image larger than its box when the client does
+    not say: DECIMATE, CROP or FAIL."""
+
     def dpi(self, requested_resolution_id: str) -> int:
         """Dots per inch for a Requested Resolution ID."""
         if requested_resolution_id == "HIGH":
@@ -95,7 +106,10 @@ def load_profile(name: str, folder: Path | None = None) -> PrinterProfile:
     for key, value in table.items():
         if key not in known or key == "name":
             raise ConfigError(f"printer profile {path}: {key}: unknown key")
-        values[key] = tuple(value) if isinstance(value, list) else value
+        if key == "characteristic_curve":
+            values[key] = tuple((float(drive), float(od)) for drive, od in value)
+        else:
+            values[key] = tuple(value) if isinstance(value, list) else value
     profile = PrinterProfile(name=name, **values)
     if not 72 <= profile.resolution_dpi <= 1200:
         raise ConfigError(

@@ -23,14 +23,12 @@ from typing import Any
 
 import numpy as np
 
+from printserver._jobfile import film_from_json, film_to_json
 from printserver.config import Config, PrinterConfig
 from printserver.errors import SpoolError
-from printserver.layout import FilmOrientationValues
 from printserver.render import (
     Film,
-    MagnificationTypeValues,
-    PolarityValues,
-    SourceImage,
+    Printing,
     compose_film,
     write_postscript,
     write_preview,
@@ -105,68 +103,6 @@ def write_atomic(path: Path, data: bytes) -> None:
     _fsync_dir(path.parent)
 
 
-def _film_to_json(
-    film: Film, index: int
-) -> tuple[dict[str, Any], list[tuple[str, np.ndarray]]]:
-    """JSON description of a film plus the pixel files it refers to."""
-    images = []
-    arrays = []
-    for position, image in sorted(film.images.items()):
-        name = f"film-{index}-box-{position}.npy"
-        arrays.append((name, image.pixels))
-        images.append(
-            {
-                "ImageBoxPosition": position,
-                "file": name,
-                "BitsStored": image.bits_stored,
-                "PhotometricInterpretation": image.photometric_interpretation,
-                "Polarity": image.polarity.value,
-                "MagnificationType": (
-                    image.magnification_type.value if image.magnification_type else None
-                ),
-            }
-        )
-    description = {
-        "ImageDisplayFormat": film.image_display_format,
-        "FilmSizeID": film.film_size_id,
-        "FilmOrientation": film.film_orientation.value,
-        "RequestedResolutionID": film.requested_resolution_id,
-        "MagnificationType": film.magnification_type.value,
-        "BorderDensity": film.border_density,
-        "EmptyImageDensity": film.empty_image_density,
-        "annotations": [list(pair) for pair in film.annotations],
-        "images": images,
-    }
-    return description, arrays
-
-
-def _film_from_json(job_dir: Path, description: dict[str, Any]) -> Film:
-    """Rebuild a film from its JSON description and pixel files."""
-    images = {}
-    for item in description["images"]:
-        magnification = item.get("MagnificationType")
-        images[int(item["ImageBoxPosition"])] = SourceImage(
-            pixels=np.load(job_dir / item["file"], allow_pickle=False),
-            bits_stored=int(item["BitsStored"]),
-            photometric_interpretation=item["PhotometricInterpretation"],
-            polarity=PolarityValues(item["Polarity"]),
-            magnification_type=(
-                MagnificationTypeValues(magnification) if magnification else None
-            ),
-        )
-    return Film(
-        image_display_format=description["ImageDisplayFormat"],
-        film_size_id=description["FilmSizeID"],
-        film_orientation=FilmOrientationValues(description["FilmOrientation"]),
-        requested_resolution_id=description["RequestedResolutionID"],
-        magnification_type=MagnificationTypeValues(description["MagnificationType"]),
-        border_density=description["BorderDensity"],
-        empty_image_density=description["EmptyImageDensity"],
-        images=images,
-        annotations=[(place, text) for place, text in description["annotations"]],
-    )
-
-
 class Spool:
     """The job directories under ``<data>/jobs``.
 
@@ -222,7 +158,7 @@ class Spool:
         job_dir.mkdir(parents=True)
         films = []
         for index, film in enumerate(request.films, start=1):
-            description, arrays = _film_to_json(film, index)
+            description, arrays = film_to_json(film, index)
             films.append(description)
             for name, pixels in arrays:
                 with open(job_dir / name, "wb") as f:
@@ -295,7 +231,7 @@ class Spool:
     def load_films(self, job_id: str) -> list[Film]:
         """Rebuild the films of a job for rendering."""
         job_dir = self.jobs_dir / job_id
-        return [_film_from_json(job_dir, d) for d in self.read_job(job_id)["films"]]
+        return [film_from_json(job_dir, d) for d in self.read_job(job_id)["films"]]
 
     def find_print_job(self, print_job_uid: str) -> str | None:
         """The id of the job whose Print Job SOP Instance UID this is."""
@@ -410,12 +346,13 @@ class Spooler:
         out_dir.mkdir(parents=True, exist_ok=True)
         films = self.spool.load_films(job_id)
         profile = self.config.profile(printer)
+        printing = Printing(profile.characteristic_curve, profile.reflective)
 
         rasters = []
         outputs = []
         for index, film in enumerate(films, start=1):
             dpi = profile.dpi(film.requested_resolution_id)
-            raster = compose_film(film, dpi)
+            raster = compose_film(film, dpi, printing)
             preview = out_dir / f"{job_id}-film-{index}.png"
             write_preview(preview, raster, printer.preview_height)
             outputs.append(str(preview))

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Set up what is missing (Debian: ghostscript, dcmtk; Python: the project and
+# Set up what is missing (Debian: ghostscript, dcmtk, fonts-dejavu-core; Python: the project and
 # its test and lint groups), check lint and types, and run the whole test
 # suite.  Extra arguments go to pytest.
 source "$(dirname "$0")/_setup.sh"
-apt_install ghostscript dcmtk
+apt_install ghostscript dcmtk fonts-dejavu-core
 make_venv
 "$VENV/bin/python" -m pip install -q -e "$ROOT" \
     --group "$ROOT/pyproject.toml:test" --group "$ROOT/pyproject.toml:lint"

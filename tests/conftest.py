@@ -5,9 +5,11 @@ import shutil
 import threading
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from printserver.config import load_config, parse_config
+from printserver.render.gsdf import Viewing, drive_values, pvalue_to_density
 from printserver.scp import PrintSCP
 from printserver.sop import PrintContext
 from printserver.spooler import Spool, Spooler
@@ -99,6 +101,14 @@ def ctx(tmp_path):
         calling_ae="TABLE",
         log=logging.getLogger("test"),
     )
+
+
+def gsdf_gray(pvalue, viewing=None):
+    """The 8-bit drive value a P-Value (0-1) prints at with the default film
+    settings, computed without the renderer's tone table."""
+    viewing = viewing or Viewing()
+    density = pvalue_to_density(np.array([pvalue]), viewing)
+    return int(np.rint(drive_values(density, None, viewing.min_density)[0] * 255))
 
 
 def require_tool(name: str, package: str) -> str:

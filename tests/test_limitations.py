@@ -13,44 +13,24 @@ from printserver.spooler import JobRequest, Spool, Spooler
 from tests.soputil import FILM_BOX, call, ds, session_ref
 
 
-def test_lim_001_densities_are_not_applied(ctx):
+def test_lim_001_configuration_information_is_not_applied(ctx):
     call(ctx, "N-CREATE", "1.2.840.10008.5.1.1.1", "1.2.3.1")
-    rsp = call(
-        ctx, "N-CREATE", FILM_BOX, None,
-        ds(ImageDisplayFormat="STANDARD\\1,1", MaxDensity=150, MinDensity=50,
-           Illumination=1000, ReferencedFilmSessionSequence=session_ref()),
-    )  # fmt: skip
-    assert rsp.status == 0x0000 and rsp.dataset.MaxDensity == 150
-    film = ctx.film_session.film_boxes[0].film
-    image = SourceImage(np.full((4, 4), 0, np.uint8), 8, "MONOCHROME2")
-    film.images = {1: image}
-    assert compose_film(film, 10)[85, 70] == 0  # still full black, not 1.50 OD
-
-
-def test_lim_002_requested_image_size_is_ignored(ctx):
-    call(ctx, "N-CREATE", "1.2.840.10008.5.1.1.1", "1.2.3.1")
-    rsp = call(
-        ctx, "N-CREATE", FILM_BOX, "1.2.3.2",
-        ds(ImageDisplayFormat="STANDARD\\1,1", Trim="YES",
-           ReferencedFilmSessionSequence=session_ref()),
-    )  # fmt: skip
-    [item] = rsp.dataset.ReferencedImageBoxSequence
-    pixels = ds(
-        SamplesPerPixel=1, PhotometricInterpretation="MONOCHROME2", Rows=4, Columns=4,
-        BitsAllocated=8, BitsStored=8, HighBit=7, PixelRepresentation=0,
-        PixelData=bytes([255]) * 16,
-    )  # fmt: skip
-    request = ds(
-        ImageBoxPosition=1,
-        BasicGrayscaleImageSequence=[pixels],
-        RequestedImageSize="10",
-    )
-    result = call(ctx, "N-SET", "1.2.840.10008.5.1.1.4", item.ReferencedSOPInstanceUID,
-                  request)  # fmt: skip
-    assert result.status == 0x0000
-    film = ctx.film_session.film_boxes[0].film_with_images()
-    raster = compose_film(film, 10)  # 140 x 170: a 10 mm image would be 4 px wide
-    assert (raster[85] == 255).sum() == 140
+    rasters = []
+    for uid, extra in (
+        ("1.2.3.2", {}),
+        ("1.2.3.3", {"ConfigurationInformation": "CS009"}),
+    ):
+        rsp = call(
+            ctx, "N-CREATE", FILM_BOX, uid,
+            ds(ImageDisplayFormat="STANDARD\\1,1",
+               ReferencedFilmSessionSequence=session_ref(), **extra),
+        )  # fmt: skip
+        assert rsp.status == 0x0000
+        film = ctx.film_session.film_boxes[-1].film
+        film.images = {1: SourceImage(np.full((4, 4), 100, np.uint8), 8, "MONOCHROME2")}
+        rasters.append(compose_film(film, 10))
+    assert rsp.dataset.ConfigurationInformation == "CS009"
+    assert np.array_equal(rasters[0], rasters[1])
 
 
 def test_lim_004_one_copy_is_written(tmp_path):

@@ -5,23 +5,38 @@ Pure functions over numpy arrays.  May import ``layout``; never ``spooler``,
 """
 
 from printserver.render.compose import (
+    Fit,
+    FitValues,
+    compose_film,
+    image_boxes,
+    plan_fit,
+)
+from printserver.render.film import (
     Film,
     MagnificationTypeValues,
     PolarityValues,
+    PresentationLUT,
     SourceImage,
-    compose_film,
-    density_to_gray,
 )
 from printserver.render.postscript import write_postscript
 from printserver.render.preview import write_preview
+from printserver.render.tone import Printing, density_gray, tone_table, viewing_for
 
 __all__ = [
     "Film",
+    "Fit",
+    "FitValues",
     "MagnificationTypeValues",
     "PolarityValues",
+    "PresentationLUT",
+    "Printing",
     "SourceImage",
     "compose_film",
-    "density_to_gray",
+    "density_gray",
+    "image_boxes",
+    "plan_fit",
+    "tone_table",
+    "viewing_for",
     "write_postscript",
     "write_preview",
 ]

@@ -1,149 +1,162 @@
 """Compose one film: place each image in its box at print resolution.
 
-Pure functions over numpy arrays.  May import ``layout``; must not import
-``spooler``, ``sop`` or ``scp``.
+Geometry (layout, annotation bands, sizing, decimate or crop) and the tone
+pipeline of ``tone`` put together.  Pure functions over numpy arrays.  May
+import ``layout``; must not import ``spooler``, ``sop`` or ``scp``.
 """
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from printserver.layout import (
-    FilmOrientationValues,
+    MM_PER_INCH,
     Rect,
     box_rects,
     film_pixel_size,
     parse_image_display_format,
 )
-
-
-class MagnificationTypeValues(enum.Enum):
-    """Defined Terms of (2010,0060) Magnification Type."""
-
-    REPLICATE = "REPLICATE"
-    BILINEAR = "BILINEAR"
-    CUBIC = "CUBIC"
-    NONE = "NONE"
-
-
-class PolarityValues(enum.Enum):
-    """Enumerated Values of (2020,0020) Polarity."""
-
-    NORMAL = "NORMAL"
-    REVERSE = "REVERSE"
-
+from printserver.render.film import (
+    Film,
+    MagnificationTypeValues,
+    PolarityValues,
+    SourceImage,
+)
+from printserver.render.fonts import annotation_font
+from printserver.render.tone import (
+    Printing,
+    apply_tone,
+    density_gray,
+    to_pvalues,
+    tone_table,
+    viewing_for,
+)
 
 _RESAMPLE = {
     MagnificationTypeValues.REPLICATE: Image.Resampling.NEAREST,
     MagnificationTypeValues.BILINEAR: Image.Resampling.BILINEAR,
     MagnificationTypeValues.CUBIC: Image.Resampling.BICUBIC,
+    # NONE only resamples for a pixel aspect ratio or a decimation.
+    MagnificationTypeValues.NONE: Image.Resampling.BILINEAR,
 }
 
 #: Height of an annotation band, in inches.
 ANNOTATION_BAND_INCH = 0.3
 
-#: Densities in hundredths of OD that map to white and black when a film
-#: box gives Border or Empty Image Density as a number.
-_DENSITY_WHITE, _DENSITY_BLACK = 20, 300
+
+class FitValues(enum.Enum):
+    """What happened to an image that met its box."""
+
+    FITTED = "FITTED"
+    DECIMATED = "DECIMATED"
+    CROPPED = "CROPPED"
+    TOO_LARGE = "TOO_LARGE"
 
 
-@dataclass
-class SourceImage:
-    """The pixels of one image box, as received."""
+@dataclass(frozen=True)
+class Fit:
+    """The size an image is printed at, and whether it had to be cut."""
 
-    pixels: np.ndarray
-    """2-D array of stored values (uint8 or uint16)."""
-
-    bits_stored: int
-    photometric_interpretation: str
-    polarity: PolarityValues = PolarityValues.NORMAL
-    magnification_type: MagnificationTypeValues | None = None
-    """Overrides the film box's value when set."""
+    width: int
+    height: int
+    result: FitValues
 
 
-@dataclass
-class Film:
-    """What a film box asks for, enough to compose it at any resolution."""
+def plan_fit(
+    image: SourceImage, box: Rect, magnification: MagnificationTypeValues, dpi: int
+) -> Fit:
+    """Decide the printed size of *image* in *box*.
 
-    image_display_format: str
-    film_size_id: str
-    film_orientation: FilmOrientationValues = FilmOrientationValues.PORTRAIT
-    magnification_type: MagnificationTypeValues = MagnificationTypeValues.CUBIC
-    border_density: str = "BLACK"
-    empty_image_density: str = "BLACK"
-    requested_resolution_id: str = "STANDARD"
-    """STANDARD or HIGH: which of the printer's resolutions to print at."""
-
-    images: dict[int, SourceImage] = field(default_factory=dict)
-    """Image Box Position (1-based) to the image printed there."""
-
-    annotations: list[tuple[str, str]] = field(default_factory=list)
-    """One (place, text) per annotation box in position order; place is
-    ``top`` or ``bottom``, a band of the film kept free of images."""
-
-
-def density_to_gray(density: str) -> int:
-    """8-bit DeviceGray for a Border or Empty Image Density value.
-
-    ``BLACK`` and ``WHITE`` are the film's extremes; a number is hundredths
-    of optical density, mapped linearly between clear film and full black.
-    """
-    value = density.strip().upper()
-    if value == "WHITE":
-        return 255
-    if value == "BLACK" or not value.isdigit():
-        return 0
-    fraction = (int(value) - _DENSITY_WHITE) / (_DENSITY_BLACK - _DENSITY_WHITE)
-    return round(255 * (1 - min(max(fraction, 0.0), 1.0)))
-
-
-def to_unit_brightness(image: SourceImage) -> np.ndarray:
-    """Stored values as float32 brightness, 0 black to 1 white.
-
-    MONOCHROME2 shows its minimum as black, MONOCHROME1 as white; Polarity
-    REVERSE swaps the two.  RGB images give three channels (rows, columns,
-    3); REVERSE inverts each.
+    Without Requested Image Size the image fills its box, aspect kept
+    (Magnification Type NONE: its own size).  An image then larger than its
+    box is scaled down (DECIMATE, the default), cut (CROP) or refused (FAIL).
 
     References
     ----------
-    PS3.3 C.7.6.3.1.2 (Photometric Interpretation), C.13.5 (Polarity).
+    PS3.3 C.13.5 (Requested Image Size, Requested Decimate/Crop Behavior).
     """
-    maximum = float((1 << image.bits_stored) - 1)
-    brightness = np.minimum(image.pixels, maximum).astype(np.float32) / maximum
-    inverted = image.photometric_interpretation == "MONOCHROME1"
-    if image.polarity is PolarityValues.REVERSE:
-        inverted = not inverted
-    result: np.ndarray = 1.0 - brightness if inverted else brightness
-    return result
+    rows, columns = image.pixels.shape[:2]
+    row_spacing, column_spacing = image.pixel_aspect_ratio
+    height = rows * row_spacing / column_spacing  # in column-pixel units
+    if image.requested_image_size:
+        scale = image.requested_image_size / MM_PER_INCH * dpi / columns
+    elif magnification is MagnificationTypeValues.NONE:
+        scale = 1.0
+    else:
+        scale = min(box.width / columns, box.height / height)
+    width_px = max(1, round(columns * scale))
+    height_px = max(1, round(height * scale))
+    if width_px <= box.width and height_px <= box.height:
+        return Fit(width_px, height_px, FitValues.FITTED)
+
+    behavior = image.requested_decimate_crop_behavior or "DECIMATE"
+    if behavior == "CROP":
+        return Fit(width_px, height_px, FitValues.CROPPED)
+    if behavior == "FAIL":
+        return Fit(width_px, height_px, FitValues.TOO_LARGE)
+    shrink = min(box.width / width_px, box.height / height_px)
+    return Fit(
+        max(1, int(width_px * shrink)),
+        max(1, int(height_px * shrink)),
+        FitValues.DECIMATED,
+    )
 
 
-def fit_into(
-    image: np.ndarray, box: Rect, magnification: MagnificationTypeValues
+def _resize(
+    image: np.ndarray, width: int, height: int, resample: Image.Resampling
 ) -> np.ndarray:
-    """Scale *image* to fill *box* keeping its aspect ratio (NONE: as is)."""
-    rows, columns = image.shape[:2]
-    if magnification is MagnificationTypeValues.NONE:
-        top = max((rows - box.height) // 2, 0)
-        left = max((columns - box.width) // 2, 0)
-        return image[top : top + box.height, left : left + box.width]
-
-    scale = min(box.width / columns, box.height / rows)
-    size = (max(1, round(columns * scale)), max(1, round(rows * scale)))
-    if size == (columns, rows):
+    """Resize a float image (2-D, or 3 channels) to *width* x *height*."""
+    if image.shape[:2] == (height, width):
         return image
     channels = [image] if image.ndim == 2 else [image[..., c] for c in range(3)]
     resized = [
-        np.asarray(Image.fromarray(np.ascontiguousarray(channel), mode="F").resize(
-            size, _RESAMPLE[magnification]
-        ))
-        for channel in channels
-    ]  # fmt: skip
+        np.asarray(
+            Image.fromarray(np.ascontiguousarray(c), mode="F").resize(
+                (width, height), resample
+            )
+        )
+        for c in channels
+    ]
     stacked = resized[0] if image.ndim == 2 else np.stack(resized, axis=-1)
     # Cubic interpolation overshoots at edges; keep it inside the range.
     clipped: np.ndarray = np.clip(stacked, 0.0, 1.0)
     return clipped
+
+
+def _center_crop(image: np.ndarray, box: Rect) -> np.ndarray:
+    rows, columns = image.shape[:2]
+    top = max((rows - box.height) // 2, 0)
+    left = max((columns - box.width) // 2, 0)
+    return image[top : top + box.height, left : left + box.width]
+
+
+def _color_values(image: SourceImage) -> np.ndarray:
+    values = image.pixels.astype(np.float32) / 255.0
+    if image.polarity is PolarityValues.REVERSE:
+        values = 1.0 - values
+    return values
+
+
+def render_image(
+    film: Film, image: SourceImage, box: Rect, dpi: int, printing: Printing
+) -> np.ndarray:
+    """An image at its printed size, as drive values (uint8)."""
+    magnification = image.magnification_type or film.magnification_type
+    fit = plan_fit(image, box, magnification, dpi)
+    if image.photometric_interpretation == "RGB":
+        values = _color_values(image)
+    else:
+        lut = image.presentation_lut or film.presentation_lut
+        values = to_pvalues(image, lut, viewing_for(film, image, printing))
+    placed = _center_crop(
+        _resize(values, fit.width, fit.height, _RESAMPLE[magnification]), box
+    )
+    if image.photometric_interpretation == "RGB":
+        rgb: np.ndarray = np.rint(placed * 255.0).astype(np.uint8)
+        return rgb
+    return apply_tone(placed, tone_table(viewing_for(film, image, printing), printing))
 
 
 def draw_annotations(band: np.ndarray, texts: list[str], background: int) -> None:
@@ -154,7 +167,7 @@ def draw_annotations(band: np.ndarray, texts: list[str], background: int) -> Non
     height, width = band.shape
     image = Image.fromarray(band, mode="L")
     draw = ImageDraw.Draw(image)
-    font = ImageFont.load_default(size=max(6, round(height * 0.55)))
+    font = annotation_font(max(6, round(height * 0.55)))
     ink = 0 if background > 127 else 255
     share = width // max(1, len(texts))
     for index, text in enumerate(texts):
@@ -169,8 +182,51 @@ def is_color(film: Film) -> bool:
     return any(i.photometric_interpretation == "RGB" for i in film.images.values())
 
 
-def compose_film(film: Film, dpi: int) -> np.ndarray:
-    """Compose *film* at *dpi* into an 8-bit raster (0 is black).
+def image_boxes(film: Film, dpi: int) -> list[Rect]:
+    """The image boxes of *film* at *dpi*, by position, below or above the
+    annotation bands."""
+    width, height = film_pixel_size(film.film_size_id, film.film_orientation, dpi)
+    band = round(dpi * ANNOTATION_BAND_INCH)
+    places = {place for place, _ in film.annotations}
+    top_band = band if "top" in places else 0
+    image_height = height - top_band - (band if "bottom" in places else 0)
+    layout = parse_image_display_format(film.image_display_format)
+    return box_rects(layout, width, image_height, top_band)
+
+
+def _draw_bands(raster: np.ndarray, film: Film, dpi: int, border_gray: int) -> None:
+    height, width = raster.shape[:2]
+    band = round(dpi * ANNOTATION_BAND_INCH)
+    for place in {place for place, _ in film.annotations}:
+        texts = [text for p, text in film.annotations if p == place]
+        y = 0 if place == "top" else height - band
+        band_gray = np.full((band, width), border_gray, np.uint8)
+        draw_annotations(band_gray, texts, border_gray)
+        raster[y : y + band] = band_gray if raster.ndim == 2 else band_gray[..., None]
+
+
+def _trim(raster: np.ndarray, area: Rect, ink: int) -> None:
+    """A one-pixel line just inside the image's edge (Trim YES)."""
+    top, left = area.y, area.x
+    bottom, right = area.y + area.height, area.x + area.width
+    raster[top, left:right] = ink
+    raster[bottom - 1, left:right] = ink
+    raster[top:bottom, left] = ink
+    raster[top:bottom, right - 1] = ink
+
+
+def compose_film(film: Film, dpi: int, printing: Printing | None = None) -> np.ndarray:
+    """Compose *film* at *dpi* into an 8-bit raster of drive values (0 black).
+
+    Parameters
+    ----------
+    film : Film
+        Layout, options and images.
+    dpi : int
+        Print resolution.
+    printing : Printing, optional
+        The printer's characteristic curve and medium; the default model if
+        not given.
 
     Returns
     -------
@@ -184,39 +240,29 @@ def compose_film(film: Film, dpi: int) -> np.ndarray:
     printserver.layout.ImageDisplayFormatError, KeyError
         For a layout or Film Size ID we do not know.
     """
+    printing = printing or Printing()
+    viewing = viewing_for(film, None, printing)
     width, height = film_pixel_size(film.film_size_id, film.film_orientation, dpi)
-    border_gray = density_to_gray(film.border_density)
+    border_gray = density_gray(film.border_density, viewing, printing)
     shape = (height, width, 3) if is_color(film) else (height, width)
     raster = np.full(shape, border_gray, np.uint8)
-    layout = parse_image_display_format(film.image_display_format)
+    _draw_bands(raster, film, dpi, border_gray)
 
-    # Annotation bands take the top and/or bottom of the film; images share
-    # the rest.
-    band = round(dpi * ANNOTATION_BAND_INCH)
-    places = {place for place, _ in film.annotations}
-    top_band = band if "top" in places else 0
-    image_height = height - top_band - (band if "bottom" in places else 0)
-    for place in places:
-        texts = [text for p, text in film.annotations if p == place]
-        y = 0 if place == "top" else height - band
-        band_gray = np.full((band, width), border_gray, np.uint8)
-        draw_annotations(band_gray, texts, border_gray)
-        raster[y : y + band] = band_gray if raster.ndim == 2 else band_gray[..., None]
-
-    empty_gray = density_to_gray(film.empty_image_density)
-    boxes = box_rects(layout, width, image_height, top_band)
-    for position, box in enumerate(boxes, start=1):
+    empty_gray = density_gray(film.empty_image_density, viewing, printing)
+    for position, box in enumerate(image_boxes(film, dpi), start=1):
         source = film.images.get(position)
         if source is None:
             raster[box.y : box.y + box.height, box.x : box.x + box.width] = empty_gray
             continue
 
-        magnification = source.magnification_type or film.magnification_type
-        placed = fit_into(to_unit_brightness(source), box, magnification)
+        placed = render_image(film, source, box, dpi, printing)
         if raster.ndim == 3 and placed.ndim == 2:
             placed = placed[..., None]
         rows, columns = placed.shape[:2]
         top = box.y + (box.height - rows) // 2
         left = box.x + (box.width - columns) // 2
-        raster[top : top + rows, left : left + columns] = np.rint(placed * 255.0)
+        raster[top : top + rows, left : left + columns] = placed
+        if film.trim:
+            ink = 255 if border_gray < 128 else 0
+            _trim(raster, Rect(left, top, columns, rows), ink)
     return raster

@@ -121,6 +121,8 @@ class PresentationLUT:
     sop_instance_uid: str
     presentation_lut_shape: str | None = None
     lut_data: list[int] | None = None
+    lut_bits: int = 16
+    """Bits of the LUT's output values (third value of LUT Descriptor)."""
 
 
 @dataclass

@@ -24,7 +24,7 @@ from printserver.layout import (
     film_sizes,
     parse_image_display_format,
 )
-from printserver.render import Film, MagnificationTypeValues
+from printserver.render import Film, MagnificationTypeValues, PresentationLUT
 from printserver.sop import _attributes as attrs
 from printserver.sop._model import (
     AnnotationBox,
@@ -75,14 +75,23 @@ MAGNIFICATION_TYPES = tuple(m.value for m in MagnificationTypeValues)
 __all__ = ["SOP_CLASS_UID", "handle_n_action", "handle_n_create", "handle_n_delete"]
 
 
-def check_presentation_lut(ctx: PrintContext, ds: Dataset) -> None:
-    """A Referenced Presentation LUT must be one made on this association."""
+def render_lut(ctx: PrintContext, ds: Dataset) -> PresentationLUT | None:
+    """The Presentation LUT *ds* refers to, as the renderer applies it.
+
+    It must be one made on this association (0x0106 otherwise).
+    """
     lut_uid = attrs.referenced_uid(ds, "ReferencedPresentationLUTSequence")
-    if lut_uid is not None and lut_uid not in ctx.presentation_luts:
+    if lut_uid is None:
+        return None
+    lut = ctx.presentation_luts.get(lut_uid)
+    if lut is None:
         raise InvalidAttributeValueError(
             f"(2050,0500) ReferencedPresentationLUTSequence: no LUT {lut_uid}",
             [0x20500500],
         )
+    if lut.lut_data is not None:
+        return PresentationLUT("TABLE", tuple(lut.lut_data), lut.lut_bits)
+    return PresentationLUT(lut.presentation_lut_shape or "IDENTITY")
 
 
 def _densities(
@@ -105,7 +114,6 @@ def _densities(
             f"(2010,0130) MaxDensity {applied.MaxDensity}",
             [0x20100120, 0x20100130],
         )
-    # LIMITATION(LIM-001): densities, Illumination, P-LUT kept, not applied.
     for keyword in ("Illumination", "ReflectedAmbientLight"):
         if attrs.has_value(ds, keyword):
             setattr(applied, keyword, attrs.get_int(ds, keyword, 0, 0, 65535))
@@ -136,7 +144,6 @@ def _options(
     applied.MagnificationType = magnification
     applied.BorderDensity = film.border_density
     applied.EmptyImageDensity = film.empty_image_density
-    # LIMITATION(LIM-002): Smoothing Type and Trim accepted, not applied.
     applied.Trim = attrs.get_choice(
         ds, "Trim", ("YES", "NO"), applied.get("Trim", "NO")
     )
@@ -148,15 +155,26 @@ def _options(
         if smoothing:
             applied.SmoothingType = smoothing
     if "ConfigurationInformation" in ds:
+        # LIMITATION(LIM-001): Configuration Information is kept, not applied.
         applied.ConfigurationInformation = attrs.get_text(
             ds, "ConfigurationInformation"
         )
     _densities(ctx, ds, applied, adjust)
 
-    check_presentation_lut(ctx, ds)
-    if attrs.has_value(ds, "ReferencedPresentationLUTSequence"):
+    lut = render_lut(ctx, ds)
+    if lut is not None:
         applied.ReferencedPresentationLUTSequence = ds.ReferencedPresentationLUTSequence
-    return film
+    return replace(
+        film,
+        trim=applied.Trim == "YES",
+        min_density=int(applied.MinDensity),
+        max_density=int(applied.MaxDensity),
+        illumination=int(applied.get("Illumination", film.illumination)),
+        reflected_ambient_light=int(
+            applied.get("ReflectedAmbientLight", film.reflected_ambient_light)
+        ),
+        presentation_lut=lut or film.presentation_lut,
+    )
 
 
 def _layout(ctx: PrintContext, ds: Dataset) -> tuple[Film, Dataset]:

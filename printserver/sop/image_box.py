@@ -4,19 +4,31 @@ References: PS3.4 H.4.3, PS3.3 C.13.5.  Must not import ``scp`` or
 pynetdicom.
 """
 
+from dataclasses import replace
+from typing import Any
+
 import numpy as np
 from pydicom.dataset import Dataset
 
 from printserver.errors import (
     ClassInstanceConflictError,
+    ImageTooLargeError,
     InvalidAttributeValueError,
     NoSuchInstanceError,
 )
-from printserver.render import MagnificationTypeValues, PolarityValues, SourceImage
+from printserver.render import (
+    FitValues,
+    MagnificationTypeValues,
+    PolarityValues,
+    SourceImage,
+    image_boxes,
+    plan_fit,
+)
 from printserver.sop import _attributes as attrs
-from printserver.sop._model import ImageBox, PrintContext, Request, Response
-from printserver.sop.film_box import MAGNIFICATION_TYPES, check_presentation_lut
+from printserver.sop._model import FilmBox, ImageBox, PrintContext, Request, Response
+from printserver.sop.film_box import MAGNIFICATION_TYPES, render_lut
 from printserver.sop.uids import COLOR_IMAGE_BOX, GRAYSCALE_IMAGE_BOX
+from printserver.status import Status
 
 SOP_CLASS_UID = GRAYSCALE_IMAGE_BOX
 COLOR_SOP_CLASS_UID = COLOR_IMAGE_BOX
@@ -50,7 +62,7 @@ COLOR_SETTABLE = (
 MAX_SIDE = 16384
 
 
-def _find(ctx: PrintContext, req: Request) -> ImageBox:
+def _find(ctx: PrintContext, req: Request) -> tuple[FilmBox, ImageBox]:
     uid = req.sop_instance_uid
     if ctx.film_session is not None:
         for film_box in ctx.film_session.film_boxes:
@@ -61,7 +73,7 @@ def _find(ctx: PrintContext, req: Request) -> ImageBox:
                     raise ClassInstanceConflictError(
                         f"image box {uid} is not of class {req.sop_class_uid}"
                     )
-                return box
+                return film_box, box
     raise NoSuchInstanceError(f"no image box {uid}")
 
 
@@ -187,20 +199,88 @@ def _presentation(
     return polarity, MagnificationTypeValues(magnification)
 
 
-def _densities(ctx: PrintContext, ds: Dataset, adjust: attrs.Adjustments) -> None:
-    """Check the box's own densities and LUT (kept per LIM-001)."""
+def _settings(
+    ctx: PrintContext, ds: Dataset, color: bool, adjust: attrs.Adjustments
+) -> dict[str, Any]:
+    """The box's own settings: what overrides the film box for this image."""
+    polarity, magnification = _presentation(ctx, ds, adjust)
+    settings: dict[str, Any] = {
+        "polarity": polarity,
+        "magnification_type": magnification,
+    }
+    behavior = attrs.get_choice(
+        ds, "RequestedDecimateCropBehavior", ("DECIMATE", "CROP", "FAIL"),
+        ctx.profile.default_decimate_crop_behavior,
+    )  # fmt: skip
+    settings["requested_decimate_crop_behavior"] = behavior
+    if attrs.has_value(ds, "RequestedImageSize"):
+        size = float(ds.RequestedImageSize)
+        if not 0 < size <= 1000:
+            raise InvalidAttributeValueError(
+                f"(2020,0030) RequestedImageSize: {size} mm not in 0-1000", [0x20200030]
+            )
+        settings["requested_image_size"] = size
+    if color:
+        return settings
+
     low, high = ctx.profile.min_density, ctx.profile.max_density
     for keyword, default in (("MinDensity", low), ("MaxDensity", high)):
         if attrs.has_value(ds, keyword):
-            attrs.get_clamped_density(
-                ds, keyword, default=default, low=low, high=high, adjustments=adjust
-            )
-    check_presentation_lut(ctx, ds)
+            settings[keyword.replace("Density", "_density").lower()] = (
+                attrs.get_clamped_density(
+                    ds, keyword, default=default, low=low, high=high,
+                    adjustments=adjust,
+                )
+            )  # fmt: skip
+    settings["presentation_lut"] = render_lut(ctx, ds)
+    return settings
+
+
+def _pixel_aspect_ratio(item: Dataset) -> tuple[int, int]:
+    """(2828,0034) Pixel Aspect Ratio of the pixel item; 1\\1 if absent."""
+    if not attrs.has_value(item, "PixelAspectRatio"):
+        return 1, 1
+    values = [int(v) for v in item.PixelAspectRatio]
+    if len(values) != 2 or min(values) <= 0:
+        raise InvalidAttributeValueError(
+            f"(0028,0034) PixelAspectRatio: {values} is not two positive integers"
+        )
+    return values[0], values[1]
+
+
+def _check_fit(
+    ctx: PrintContext, film_box: FilmBox, box: ImageBox, adjust: attrs.Adjustments
+) -> None:
+    """Warn of an image that will be decimated or cropped; refuse one that
+    may not be (0xC603)."""
+    assert box.image is not None  # set by the caller
+    film = film_box.film_with_images()
+    dpi = ctx.profile.dpi(film.requested_resolution_id)
+    rect = image_boxes(film, dpi)[box.image_box_position - 1]
+    magnification = box.image.magnification_type or film.magnification_type
+    fit = plan_fit(box.image, rect, magnification, dpi)
+    if fit.result is FitValues.TOO_LARGE:
+        box.image = None
+        raise ImageTooLargeError(
+            f"image {fit.width}x{fit.height} > box {rect.width}x{rect.height}, FAIL"
+        )
+    if fit.result is FitValues.DECIMATED:
+        adjust.add(
+            Status.IMAGE_DECIMATED,
+            "image decimated to fit its box",
+            "RequestedDecimateCropBehavior",
+        )
+    elif fit.result is FitValues.CROPPED:
+        adjust.add(
+            Status.IMAGE_CROPPED,
+            "image cropped to its box",
+            "RequestedDecimateCropBehavior",
+        )
 
 
 def handle_n_set(ctx: PrintContext, req: Request) -> Response:
     """Put an image (or nothing: an empty sequence) into an image box."""
-    box = _find(ctx, req)
+    film_box, box = _find(ctx, req)
     ds = req.dataset
     color = box.sop_class_uid == COLOR_IMAGE_BOX
     sequence_keyword = (
@@ -211,11 +291,7 @@ def handle_n_set(ctx: PrintContext, req: Request) -> Response:
         attrs.require(ds, sequence_keyword)
 
     adjust = attrs.Adjustments()
-    polarity, magnification = _presentation(ctx, ds, adjust)
-    if not color:
-        _densities(ctx, ds, adjust)
-
-    # LIMITATION(LIM-002): Requested Image Size, Decimate/Crop not applied.
+    settings = _settings(ctx, ds, color, adjust)
     sequence = ds[sequence_keyword].value
     if len(sequence) == 0:
         box.image = None  # an empty sequence erases the box (PS3.4 H.4.3.1)
@@ -229,9 +305,11 @@ def handle_n_set(ctx: PrintContext, req: Request) -> Response:
                 )
         else:
             image = decode_grayscale(sequence[0], req.is_little_endian)
-        image.polarity = polarity
-        image.magnification_type = magnification
+        image = replace(
+            image, pixel_aspect_ratio=_pixel_aspect_ratio(sequence[0]), **settings
+        )
         box.image = image
+        _check_fit(ctx, film_box, box, adjust)
 
     adjust.unknown(ds, COLOR_SETTABLE if color else GRAYSCALE_SETTABLE)
     return Response(adjust.status, None, None, adjust.comment, adjust.tags)

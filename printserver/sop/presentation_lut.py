@@ -62,6 +62,12 @@ def handle_n_create(ctx: PrintContext, req: Request) -> Response:
                 "256 or 4096 entries from 0",
                 [0x20500010],
             )
+        lut.lut_bits = int(item.LUTDescriptor[2])
+        if not 8 <= lut.lut_bits <= 16:
+            raise InvalidAttributeValueError(
+                f"(0028,3002) LUTDescriptor: {lut.lut_bits} bits per entry, not 8-16",
+                [0x20500010],
+            )
         lut.lut_data = _lut_values(item.LUTData, req.is_little_endian)[:entries]
         if len(lut.lut_data) < entries:
             raise InvalidAttributeValueError(

@@ -7,19 +7,31 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from printserver.layout import FilmOrientationValues
+from printserver.layout import FilmOrientationValues, Rect
 from printserver.render import (
     Film,
+    FitValues,
     MagnificationTypeValues,
     PolarityValues,
+    PresentationLUT,
+    Printing,
     SourceImage,
     compose_film,
-    density_to_gray,
+    density_gray,
+    plan_fit,
+    tone_table,
+    viewing_for,
     write_postscript,
 )
-from tests.conftest import require_tool
+from printserver.render.gsdf import Viewing
+from tests.conftest import gsdf_gray, require_tool
 
 DPI = 20  # 14INX17IN is 280 x 340 at 20 dpi
+FILM_VIEW = Viewing()  # Dmin 0.20, Dmax 3.00, 2000 cd/m2, 10 cd/m2
+
+
+def gray(pvalue):
+    return gsdf_gray(pvalue, FILM_VIEW)
 
 
 def flat(value, bits_stored=8, photometric="MONOCHROME2", shape=(8, 8), **kwargs):
@@ -28,21 +40,53 @@ def flat(value, bits_stored=8, photometric="MONOCHROME2", shape=(8, 8), **kwargs
 
 
 @pytest.mark.parametrize(
-    ("image", "expected"),
+    ("image", "pvalue"),
     [
-        (flat(0), 0),
-        (flat(255), 255),
-        (flat(4095, bits_stored=12), 255),
-        (flat(2048, bits_stored=12), 128),
-        (flat(0, photometric="MONOCHROME1"), 255),
-        (flat(200, photometric="MONOCHROME1"), 55),
-        (flat(200, polarity=PolarityValues.REVERSE), 55),
-        (flat(200, photometric="MONOCHROME1", polarity=PolarityValues.REVERSE), 200),
+        (flat(0), 0.0),
+        (flat(255), 1.0),
+        (flat(4095, bits_stored=12), 1.0),
+        (flat(2048, bits_stored=12), 2048 / 4095),
+        (flat(0, photometric="MONOCHROME1"), 1.0),
+        (flat(200, photometric="MONOCHROME1"), 55 / 255),
+        (flat(200, polarity=PolarityValues.REVERSE), 55 / 255),
+        (
+            flat(200, photometric="MONOCHROME1", polarity=PolarityValues.REVERSE),
+            200 / 255,
+        ),
     ],
 )
-def test_gray_values(image, expected):
+def test_gray_values_follow_the_gsdf(image, pvalue):
     film = compose_film(Film("STANDARD\\1,1", "14INX17IN", images={1: image}), DPI)
-    assert film[170, 140] == expected
+    assert abs(int(film[170, 140]) - gray(pvalue)) <= 1
+
+
+def test_mid_gray_is_the_ps3_14_density():
+    # P-Value 2047 of 4095 prints at OD 1.1266 (PS3.14 model, film defaults);
+    # the default curve drives it at 10^-(1.1266-0.20) of full scale.
+    image = flat(2047, bits_stored=12)
+    film = compose_film(Film("STANDARD\\1,1", "8INX10IN", images={1: image}), DPI)
+    assert film[100, 80] == round(255 * 10 ** -(1.1266 - 0.20))
+
+
+def test_densities_and_light_change_the_gray():
+    image = flat(128)
+    base = Film("STANDARD\\1,1", "8INX10IN", images={1: image})
+    paler = Film("STANDARD\\1,1", "8INX10IN", images={1: image}, max_density=150)
+    assert compose_film(paler, DPI)[100, 80] > compose_film(base, DPI)[100, 80]
+    paper = Printing(reflective=True)
+    viewing = viewing_for(base, None, paper)
+    assert viewing.ambient == 0.0
+
+
+def test_presentation_lut_table_and_lin_od():
+    inverted = PresentationLUT("TABLE", tuple(range(255, -1, -1)), 8)
+    film = Film(
+        "STANDARD\\1,1", "8INX10IN", images={1: flat(0)}, presentation_lut=inverted
+    )
+    assert compose_film(film, DPI)[100, 80] == 255
+    lin_od = Film("STANDARD\\1,1", "8INX10IN", images={1: flat(0)},
+                  presentation_lut=PresentationLUT("LIN OD"))  # fmt: skip
+    assert compose_film(lin_od, DPI)[100, 80] == 255  # input 0 is Min Density
 
 
 def test_landscape_swaps_the_sides():
@@ -59,20 +103,24 @@ def test_image_keeps_its_aspect_ratio_and_is_centered():
     assert column[240] == 0
 
 
-def test_empty_boxes_take_empty_image_density():
+def test_pixel_aspect_ratio_stretches_rows():
+    tall_pixels = flat(255, shape=(10, 20), pixel_aspect_ratio=(2, 1))  # square
+    film = compose_film(
+        Film("STANDARD\\1,1", "14INX17IN", images={1: tall_pixels}), DPI
+    )
+    assert (film[:, 140] == 255).sum() == 280
+
+
+def test_empty_boxes_and_border_densities():
     film = Film(
         "STANDARD\\2,1", "14INX17IN", empty_image_density="WHITE",
-        border_density="BLACK", images={1: flat(90, shape=(340, 140))},
+        border_density="150", images={1: flat(90, shape=(340, 140))},
     )  # fmt: skip
     raster = compose_film(film, DPI)
-    assert raster[170, 70] == 90 and raster[170, 210] == 255
-
-
-@pytest.mark.parametrize(
-    ("density", "gray"), [("BLACK", 0), ("WHITE", 255), ("20", 255), ("300", 0)]
-)
-def test_density_to_gray(density, gray):
-    assert density_to_gray(density) == gray
+    assert abs(int(raster[170, 70]) - gray(90 / 255)) <= 1
+    assert raster[170, 210] == 255
+    viewing = viewing_for(film, None, Printing())
+    assert density_gray("150", viewing, Printing()) == round(255 * 10**-1.3)
 
 
 def test_magnification_replicate_keeps_hard_edges():
@@ -86,34 +134,62 @@ def test_magnification_replicate_keeps_hard_edges():
     assert raster[0, 0] == 0 and raster[0, 279] == 255 and raster[139, 139] == 0
 
 
+def test_requested_image_size_and_trim():
+    # 25.4 mm at 20 dpi is 20 pixels wide, centered in its 280 x 340 box.
+    image = flat(255, shape=(10, 10), requested_image_size=25.4)
+    film = Film("STANDARD\\1,1", "14INX17IN", images={1: image}, trim=True,
+                border_density="WHITE")  # fmt: skip
+    raster = compose_film(film, DPI)
+    row = raster[170]
+    assert (row != 255).sum() == 2  # the trim line at both edges, black on white
+    assert row[130] == 0 and row[149] == 0 and row[131] == 255
+
+
+@pytest.mark.parametrize(
+    ("behavior", "result", "size"),
+    [("DECIMATE", FitValues.DECIMATED, (280, 280)),
+     ("CROP", FitValues.CROPPED, (400, 400)),
+     ("FAIL", FitValues.TOO_LARGE, (400, 400)),
+     ("", FitValues.DECIMATED, (280, 280))],
+)  # fmt: skip
+def test_decimate_crop_fail(behavior, result, size):
+
+    image = flat(1, shape=(400, 400), requested_decimate_crop_behavior=behavior)
+    fit = plan_fit(image, Rect(0, 0, 280, 340), MagnificationTypeValues.NONE, DPI)
+    assert (fit.result, (fit.width, fit.height)) == (result, size)
+
+
 def test_annotation_band_holds_the_text():
     film = Film(
         "STANDARD\\1,1", "14INX17IN", images={1: flat(128, shape=(100, 100))},
-        annotations=[("bottom", "PATIENT LABEL")],
+        annotations=[("bottom", "ПАЦИЕНТ LABEL")],
     )  # fmt: skip
     raster = compose_film(film, 100)  # 1400 x 1700, band of 30 rows
     band, images = raster[1670:], raster[:1670]
     assert band.max() == 255  # white text on the black border
     assert (band == 255).sum() > 100
-    assert images[835, 700] == 128  # the image is centered above the band
+    # Centered above the band; P-Values go through a 12-bit table: within 1.
+    assert abs(int(images[835, 700]) - gray(128 / 255)) <= 1
+
+
+def test_tone_table_is_monotonic():
+    table = tone_table(FILM_VIEW, Printing())
+    assert (
+        table[0] == 0 and table[-1] == 255 and np.all(np.diff(table.astype(int)) >= 0)
+    )
 
 
 def test_postscript_renders_pixel_exact(tmp_path):
     gs = require_tool("gs", "ghostscript")
     rng = np.random.default_rng(1)
-    image = SourceImage(
-        rng.integers(0, 4096, (30, 40), dtype=np.uint16), 12, "MONOCHROME2"
-    )
+    pixels = rng.integers(0, 4096, (30, 40), dtype=np.uint16)
+    image = SourceImage(pixels, 12, "MONOCHROME2")
     film = Film("STANDARD\\2,2", "8INX10IN", images={1: image, 4: image})
     raster = compose_film(film, 50)
     ps_path = tmp_path / "film.ps"
     with open(ps_path, "wb") as f:
-        assert (
-            write_postscript(
-                f, [("8INX10IN", raster, 50), ("8INX10IN", raster, 50)], "t"
-            )
-            == 2
-        )
+        pages = [("8INX10IN", raster, 50), ("8INX10IN", raster, 50)]
+        assert write_postscript(f, pages, "t") == 2
 
     out = subprocess.run(
         [gs, "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-sDEVICE=pnggray", "-r50",
@@ -127,13 +203,14 @@ def test_postscript_renders_pixel_exact(tmp_path):
 
 def test_color_film_renders_exact_in_rgb(tmp_path):
     gs = require_tool("gs", "ghostscript")
-    red = SourceImage(np.zeros((6, 6, 3), np.uint8) + [200, 10, 30], 8, "RGB")
-    red.pixels = red.pixels.astype(np.uint8)
-    film = Film("STANDARD\\2,1", "8INX10IN", images={1: red, 2: flat(77, shape=(6, 6))})
+    red = SourceImage(np.zeros((6, 6, 3), np.uint8) + np.uint8([200, 10, 30]), 8, "RGB")
+    film = Film(
+        "STANDARD\\2,1", "8INX10IN", images={1: red, 2: flat(255, shape=(6, 6))}
+    )
     raster = compose_film(film, 30)  # 240 x 300
     assert raster.shape == (300, 240, 3)
     assert list(raster[150, 60]) == [200, 10, 30]
-    assert list(raster[150, 180]) == [77, 77, 77]
+    assert list(raster[150, 180]) == [255, 255, 255]
 
     ps_path = tmp_path / "color.ps"
     with open(ps_path, "wb") as f:
