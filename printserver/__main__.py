@@ -45,13 +45,25 @@ def _parser() -> argparse.ArgumentParser:
     listing.add_argument("--json", action="store_true", help="machine-readable output")
     listing.add_argument("--data", help="data root (default from --config, or ./spool)")
     listing.add_argument("--config", help="TOML configuration file")
+
+    calibrate = commands.add_parser(
+        "calibrate", help="write a printer's characteristic curve from a step wedge"
+    )
+    calibrate.add_argument(
+        "measurements", help="file of 'drive OD' lines, drive 0-255 (or 0-1)"
+    )
+    calibrate.add_argument("--printer", help="printer name (default: the first)")
+    calibrate.add_argument("--config", help="TOML configuration file")
+    calibrate.add_argument(
+        "--dry-run", action="store_true", help="report only, change no file"
+    )
     return parser
 
 
 def _config(args: argparse.Namespace) -> Config:
     return load_config(
         args.config,
-        data=args.data,
+        data=getattr(args, "data", None),
         port=getattr(args, "port", None),
         host=getattr(args, "host", None),
         ae_title=getattr(args, "ae_title", None),
@@ -111,6 +123,38 @@ def queue_list(config: Config, as_json: bool) -> int:
     return 0
 
 
+def calibrate(config: Config, args: argparse.Namespace) -> int:
+    """Write the step wedge into the printer's profile and report."""
+    from printserver import calibrate as calibration  # noqa: PLC0415 - numpy only here
+
+    printer = config.printer(args.printer) if args.printer else config.default_printer
+    if args.printer and printer.name != args.printer:
+        print(f"printserver: no printer {args.printer!r}", file=sys.stderr)
+        return 2
+    profile = config.profile(printer)
+    try:
+        curve = calibration.read_measurements(Path(args.measurements))
+    except (ConfigError, OSError) as exc:
+        print(f"printserver: {exc}", file=sys.stderr)
+        return 2
+
+    report = calibration.check(profile, curve)
+    low, high = report.measured_range
+    print(f"printer {printer.name}: {len(curve)} steps, OD {low:.2f} to {high:.2f}")
+    print(
+        f"profile density range {profile.min_density / 100:.2f} to "
+        f"{profile.max_density / 100:.2f}"
+    )
+    if low > profile.min_density / 100 or high < profile.max_density / 100:
+        print("warning: the wedge does not cover the profile's density range")
+    print(f"worst deviation from the GSDF target: {report.worst_deviation:.3f} OD")
+    if args.dry_run:
+        return 0
+    calibration.write_curve(profile.path, curve)
+    print(f"characteristic_curve written to {profile.path}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``printserver`` command."""
     args = _parser().parse_args(argv)
@@ -123,6 +167,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         init_logging(args.log_level.upper())
         return serve(config)
+    if args.command == "calibrate":
+        return calibrate(config, args)
     try:
         return queue_list(config, args.json)
     except BrokenPipeError:  # output piped into head & co.

@@ -18,6 +18,8 @@ class PrinterProfile:
     """The capabilities of one printer (all keys of a profile file)."""
 
     name: str
+    path: Path = Path()
+    """The file it was read from."""
     manufacturer: str = "printserver"
     """Manufacturer (0008,0070) reported by Printer N-GET."""
 
@@ -104,13 +106,13 @@ def load_profile(name: str, folder: Path | None = None) -> PrinterProfile:
     known = {f.name: f for f in fields(PrinterProfile)}
     values: dict[str, Any] = {}
     for key, value in table.items():
-        if key not in known or key == "name":
+        if key not in known or key in ("name", "path"):
             raise ConfigError(f"printer profile {path}: {key}: unknown key")
         if key == "characteristic_curve":
             values[key] = tuple((float(drive), float(od)) for drive, od in value)
         else:
             values[key] = tuple(value) if isinstance(value, list) else value
-    profile = PrinterProfile(name=name, **values)
+    profile = PrinterProfile(name=name, path=path, **values)
     if not 72 <= profile.resolution_dpi <= 1200:
         raise ConfigError(
             f"printer profile {path}: resolution_dpi: "
