@@ -1,266 +1,70 @@
-"""The durable spool and the worker that renders its jobs.
+"""The spooler: renders queued jobs on a worker thread, in priority order.
 
-A job is a directory under ``<data>/jobs``: ``job.json`` (what was asked,
-written once), ``state.json`` (where it stands, replaced atomically) and the
-received pixels as ``.npy`` files.  A job is on disk and fsynced before the
-modality hears success; from then on a crash loses nothing.
-
-May import ``render`` and ``layout``; never ``sop`` or ``scp``.
+It wakes when a job is queued by the SCP, and when the spool changes on disk
+(the admin CLI released, retried or reprinted a job; a printer was enabled):
+``watchdog`` watches the jobs folder, and a slow rescan covers anything a
+watch missed.  Part of the spooler layer: may import ``spool`` and
+``render``; never ``sop`` or ``scp``.
 """
 
-import json
 import logging
 import os
 import queue
-import secrets
-import shutil
 import threading
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
-import numpy as np
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
 
-from printserver._jobfile import film_from_json, film_to_json
 from printserver.config import Config, PrinterConfig
-from printserver.errors import SpoolError
-from printserver.render import (
-    Film,
-    Printing,
-    compose_film,
-    write_postscript,
-    write_preview,
+from printserver.render import Printing, compose_film, write_postscript, write_preview
+from printserver.spool import (
+    DONE,
+    FAILED,
+    PENDING,
+    RENDERING,
+    RESUMABLE,
+    JobNotFoundError,
+    JobRequest,
+    PrinterStates,
+    Spool,
 )
+
+__all__ = ["JobRequest", "Spool", "Spooler"]
 
 logger = logging.getLogger(__name__)
 
-JOB_FILE = "job.json"
-STATE_FILE = "state.json"
-
-#: Job states, in the order a job normally passes through them.
-PENDING, RENDERING, DONE, FAILED = "pending", "rendering", "done", "failed"
-#: States the worker picks up again after a restart.
-RESUMABLE = (PENDING, RENDERING)
 _PRIORITY = {"HIGH": 0, "MED": 1, "LOW": 2}
+#: Seconds between rescans of the spool, should a watch miss a change.
+RESCAN_SECONDS = 30.0
 
 
-@dataclass
-class JobRequest:
-    """Everything needed to create a job from an N-ACTION."""
+class _Wake(FileSystemEventHandler):
+    """Wakes the spooler when a job appears or a state or printer changes."""
 
-    calling_ae: str
-    called_ae: str
-    printer: str
-    films: list[Film]
-    film_session: dict[str, Any] = field(default_factory=dict)
-    """Film Session attributes by keyword (NumberOfCopies, PrintPriority)."""
+    #: Names whose change can make a job printable.
+    NAMES = ("state.json", "job.json", "printers.json")
 
-    print_job_uid: str = ""
-    """SOP Instance UID of the job's Print Job, if the SCP made one."""
+    def __init__(self, wake: Callable[[], None]):
+        self.wake = wake
 
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def new_job_id(after: str = "") -> str:
-    """A unique job id that sorts by creation time, and after *after*.
-
-    ``20261203-170512-123456-a1b2``: UTC time to the microsecond, then a
-    random part so that two servers sharing a spool cannot collide.
-    """
-    now = datetime.now(UTC)
-    job_id = f"{now:%Y%m%d-%H%M%S-%f}-{secrets.token_hex(2)}"
-    while job_id <= after:
-        now += timedelta(microseconds=1)
-        job_id = f"{now:%Y%m%d-%H%M%S-%f}-{secrets.token_hex(2)}"
-    return job_id
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write_durable(path: Path, data: bytes) -> None:
-    """Write *data* to *path* and fsync it (no rename)."""
-    with open(path, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace *path* with *data*: write, fsync, rename, fsync the folder."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    _write_durable(tmp, data)
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
-
-
-class Spool:
-    """The job directories under ``<data>/jobs``.
-
-    Parameters
-    ----------
-    data_root : Path
-        The data root; ``jobs/`` is created below it.
-    """
-
-    def __init__(self, data_root: Path):
-        self.jobs_dir = data_root / "jobs"
-        self._last_id = ""
-        self._id_lock = threading.Lock()
-
-    def ensure(self) -> None:
-        """Create the jobs folder, and clear half-written jobs of a crash."""
-        self.jobs_dir.mkdir(parents=True, exist_ok=True)
-        for leftover in self.jobs_dir.glob(".incoming-*"):
-            # Never answered with success: the modality was told of a failure
-            # or got no answer, so dropping it loses nothing accepted.
-            logger.warning("removing incomplete job folder %s", leftover.name)
-            shutil.rmtree(leftover, ignore_errors=True)
-
-    def submit(self, request: JobRequest) -> str:
-        """Freeze *request* into a new job directory, durably.
-
-        Returns
-        -------
-        str
-            The new job's id.
-
-        Raises
-        ------
-        SpoolError
-            If the job could not be written completely (disk full, no
-            permission); nothing of it is left behind.
-        """
-        with self._id_lock:
-            job_id = self._last_id = new_job_id(self._last_id)
-        incoming = self.jobs_dir / f".incoming-{job_id}"
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type in ("opened", "closed", "closed_no_write"):
+            return
+        paths = (str(event.src_path), str(getattr(event, "dest_path", "") or ""))
+        moved_dir = event.is_directory and event.event_type == "moved"
+        if not moved_dir and not any(p.endswith(self.NAMES) for p in paths):
+            return
         try:
-            self._write_job(incoming, job_id, request)
-            os.rename(incoming, self.jobs_dir / job_id)
-            _fsync_dir(self.jobs_dir)
-        except OSError as exc:
-            shutil.rmtree(incoming, ignore_errors=True)
-            raise SpoolError(
-                f"cannot store job {job_id}: {exc.strerror or exc}"
-            ) from exc
-        return job_id
-
-    def _write_job(self, job_dir: Path, job_id: str, request: JobRequest) -> None:
-        job_dir.mkdir(parents=True)
-        films = []
-        for index, film in enumerate(request.films, start=1):
-            description, arrays = film_to_json(film, index)
-            films.append(description)
-            for name, pixels in arrays:
-                with open(job_dir / name, "wb") as f:
-                    np.save(f, pixels, allow_pickle=False)
-                    f.flush()
-                    os.fsync(f.fileno())
-
-        created = _now()
-        job = {
-            "id": job_id,
-            "created": created,
-            "calling_ae": request.calling_ae,
-            "called_ae": request.called_ae,
-            "printer": request.printer,
-            "print_job_uid": request.print_job_uid,
-            "film_session": request.film_session,
-            "films": films,
-        }
-        _write_durable(job_dir / JOB_FILE, json.dumps(job, indent=1).encode())
-        state = {
-            "state": PENDING,
-            "updated": created,
-            "outputs": [],
-            "error": None,
-            "history": [{"time": created, "state": PENDING, "reason": "accepted"}],
-        }
-        _write_durable(job_dir / STATE_FILE, json.dumps(state, indent=1).encode())
-        _fsync_dir(job_dir)
-
-    def job_ids(self) -> list[str]:
-        """Ids of every complete job, oldest first."""
-        if not self.jobs_dir.is_dir():
-            return []
-        return sorted(
-            p.name
-            for p in self.jobs_dir.iterdir()
-            if not p.name.startswith(".") and (p / JOB_FILE).is_file()
-        )
-
-    def read_job(self, job_id: str) -> dict[str, Any]:
-        """The job's request description (``job.json``)."""
-        return json.loads((self.jobs_dir / job_id / JOB_FILE).read_text())  # type: ignore[no-any-return]
-
-    def read_state(self, job_id: str) -> dict[str, Any]:
-        """The job's current state (``state.json``)."""
-        return json.loads((self.jobs_dir / job_id / STATE_FILE).read_text())  # type: ignore[no-any-return]
-
-    def set_state(
-        self,
-        job_id: str,
-        state: str,
-        reason: str,
-        outputs: list[str] | None = None,
-        error: str | None = None,
-    ) -> None:
-        """Move a job to *state*, appending to its history, atomically."""
-        current = self.read_state(job_id)
-        previous = current["state"]
-        now = _now()
-        current.update(state=state, updated=now, error=error)
-        if outputs is not None:
-            current["outputs"] = outputs
-        current["history"].append({"time": now, "state": state, "reason": reason})
-        write_atomic(
-            self.jobs_dir / job_id / STATE_FILE, json.dumps(current, indent=1).encode()
-        )
-        log = logger.error if state == FAILED else logger.info
-        log("job=%s %s -> %s: %s", job_id, previous, state, reason)
-
-    def load_films(self, job_id: str) -> list[Film]:
-        """Rebuild the films of a job for rendering."""
-        job_dir = self.jobs_dir / job_id
-        return [film_from_json(job_dir, d) for d in self.read_job(job_id)["films"]]
-
-    def find_print_job(self, print_job_uid: str) -> str | None:
-        """The id of the job whose Print Job SOP Instance UID this is."""
-        for job_id in reversed(self.job_ids()):
-            if self.read_job(job_id).get("print_job_uid") == print_job_uid:
-                return job_id
-        return None
-
-    def summaries(self) -> Iterator[dict[str, Any]]:
-        """One entry per job, in the stable form of ``queue list --json``."""
-        for job_id in self.job_ids():
-            job = self.read_job(job_id)
-            state = self.read_state(job_id)
-            yield {
-                "id": job_id,
-                "state": state["state"],
-                "created": job["created"],
-                "updated": state["updated"],
-                "calling_ae": job["calling_ae"],
-                "called_ae": job["called_ae"],
-                "printer": job["printer"],
-                "films": len(job["films"]),
-                "outputs": state["outputs"],
-                "error": state["error"],
-            }
+            self.wake()
+        except Exception:  # the watchdog callback is a boundary
+            logger.exception("spool watch callback failed")
 
 
 class Spooler:
-    """Renders queued jobs on a worker thread and sends them to their printer.
+    """Renders queued jobs on a worker thread and writes them to their printer.
 
     Parameters
     ----------
@@ -268,14 +72,27 @@ class Spooler:
         Where the jobs live.
     config : Config
         For the printers and their output folders.
+    observer : callable, optional
+        Makes the ``watchdog`` observer (tests pass the polling one).
     """
 
-    def __init__(self, spool: Spool, config: Config):
+    def __init__(
+        self,
+        spool: Spool,
+        config: Config,
+        observer: Callable[[], BaseObserver] = Observer,
+    ):
         self.spool = spool
         self.config = config
+        self.printers = PrinterStates(spool.data_root)
         self._queue: queue.PriorityQueue[tuple[int, str]] = queue.PriorityQueue()
+        self._queued: set[str] = set()
+        self._lock = threading.Lock()
+        self._scan_needed = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._make_observer = observer
+        self._observer: BaseObserver | None = None
         self._listeners: list[Callable[[str, str], None]] = []
 
     def start(self) -> None:
@@ -284,15 +101,24 @@ class Spooler:
         for job_id in self.spool.job_ids():
             state = self.spool.read_state(job_id)["state"]
             if state in RESUMABLE:
-                logger.info("job=%s resuming after restart (was %s)", job_id, state)
+                logger.info("job=%s queued after restart (was %s)", job_id, state)
                 self.enqueue(job_id)
         self._thread = threading.Thread(target=self._run, name="spooler", daemon=True)
         self._thread.start()
+        observer = self._make_observer()
+        handler = _Wake(self.wake)
+        observer.schedule(handler, str(self.spool.jobs_dir), recursive=True)
+        observer.schedule(handler, str(self.spool.data_root), recursive=False)
+        observer.daemon = True
+        observer.start()
+        self._observer = observer
 
     def stop(self, timeout: float = 30.0) -> None:
         """Finish the job at hand (within *timeout*); the rest stay queued."""
         self._stopping.set()
         self._queue.put((-1, ""))
+        if self._observer is not None:
+            self._observer.stop()
         if self._thread is not None:
             self._thread.join(timeout)
 
@@ -300,45 +126,97 @@ class Spooler:
         """Call *listener(job_id, state)* after each state recorded."""
         self._listeners.append(listener)
 
-    def _set_state(self, job_id: str, state: str, reason: str, **kwargs: Any) -> None:
-        self.spool.set_state(job_id, state, reason, **kwargs)
-        for listener in self._listeners:
-            listener(job_id, state)
+    def wake(self) -> None:
+        """Look at the spool again soon (something changed on disk)."""
+        if not self._scan_needed.is_set():
+            self._scan_needed.set()
+            self._queue.put((-1, ""))
 
     def enqueue(self, job_id: str) -> None:
         """Put a job in line, by its Print Priority then its age."""
-        priority = self.spool.read_job(job_id)["film_session"].get(
-            "PrintPriority", "MED"
-        )
-        self._queue.put((_PRIORITY.get(priority, 1), job_id))
+        with self._lock:
+            if job_id in self._queued:
+                return
+            self._queued.add(job_id)
+        session = self.spool.read_job(job_id)["film_session"]
+        self._queue.put((_PRIORITY.get(session.get("PrintPriority", "MED"), 1), job_id))
+
+    def _scan(self) -> None:
+        """Queue pending jobs not in line (released, retried, reprinted)."""
+        for job_id in self.spool.job_ids():
+            try:
+                if self.spool.read_state(job_id)["state"] == PENDING:
+                    self.enqueue(job_id)
+            except (JobNotFoundError, FileNotFoundError):
+                continue
 
     def _run(self) -> None:
         while not self._stopping.is_set():
-            _, job_id = self._queue.get()
-            if not job_id or self._stopping.is_set():
-                continue
             try:
-                self.process(job_id)
+                _, job_id = self._queue.get(timeout=RESCAN_SECONDS)
+            except queue.Empty:
+                self._scan_needed.set()
+                job_id = ""
+            if self._stopping.is_set():
+                break
+            try:
+                if self._scan_needed.is_set():
+                    self._scan_needed.clear()
+                    self._scan()
+                if job_id:
+                    self._take(job_id)
             except Exception:  # the worker loop is a boundary: log, keep going
-                logger.exception("job=%s failed", job_id)
-                try:
-                    self._set_state(
-                        job_id, FAILED, "internal error", error="internal error"
-                    )
-                except Exception:  # noqa: BLE001 - state file unwritable too
-                    logger.exception("job=%s cannot record failure", job_id)
+                logger.exception("job=%s failed", job_id or "-")
+                if job_id:
+                    self._record_failure(job_id)
+
+    def _record_failure(self, job_id: str) -> None:
+        try:
+            self._set_state(job_id, FAILED, "internal error", error="internal error")
+        except Exception:  # noqa: BLE001 - the state file is unwritable too
+            logger.exception("job=%s cannot record its failure", job_id)
+
+    def _take(self, job_id: str) -> None:
+        with self._lock:
+            self._queued.discard(job_id)
+        try:
+            self.process(job_id)
+        except JobNotFoundError:
+            logger.info("job=%s gone before it printed (purged)", job_id)
+
+    def _set_state(self, job_id: str, state: str, reason: str, **kwargs: Any) -> bool:
+        changed = self.spool.set_state(job_id, state, reason, **kwargs)
+        if changed:
+            for listener in self._listeners:
+                listener(job_id, state)
+        return changed
 
     def process(self, job_id: str) -> None:
         """Render a job and write it to its printer, recording each state."""
-        job = self.spool.read_job(job_id)
-        printer = self.config.printer(job["printer"])
-        self._set_state(job_id, RENDERING, f"on printer {printer.name}")
+        state = self.spool.read_state(job_id)
+        if state["state"] not in RESUMABLE:
+            return  # held, cancelled or done since it was queued
+        printer = self.config.printer(state.get("printer", ""))
+        if not self.printers.get(printer.name)["enabled"]:
+            logger.info("job=%s waits: printer %s is disabled", job_id, printer.name)
+            return
+
+        started = self._set_state(
+            job_id, RENDERING, f"on printer {printer.name}", expect=RESUMABLE
+        )
+        if not started:
+            return
         try:
             outputs = self._render_to_folder(job_id, printer)
         except (OSError, KeyError, ValueError) as exc:
             self._set_state(job_id, FAILED, f"render failed: {exc}", error=str(exc))
             return
-        self._set_state(job_id, DONE, f"{len(outputs)} files written", outputs=outputs)
+        finished = self._set_state(
+            job_id, DONE, f"{len(outputs)} files written", expect=(RENDERING,),
+            outputs=outputs,
+        )  # fmt: skip
+        if not finished:
+            logger.info("job=%s was cancelled while rendering", job_id)
 
     def _render_to_folder(self, job_id: str, printer: PrinterConfig) -> list[str]:
         """Compose every film; write the PostScript job and the previews."""
@@ -363,5 +241,7 @@ class Spooler:
         tmp = out_dir / f".{job_id}.ps.tmp"
         with open(tmp, "wb") as f:
             write_postscript(f, rasters, title=f"printserver job {job_id}")
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, ps_path)
         return [str(ps_path), *outputs]

@@ -1,0 +1,479 @@
+"""The durable spool: one directory per job, states changed atomically.
+
+A job is ``<data>/jobs/<id>/``: ``job.json`` (what was asked, written once),
+``state.json`` (where it stands, replaced by write-fsync-rename) and the
+received pixels as ``.npy`` files.  A job is on disk and fsynced before the
+modality hears success.  The server, the admin CLI and the web page all work
+on these files; a lock file per job keeps their updates apart.
+
+Part of the spooler layer: may import ``render``; never ``sop`` or ``scp``.
+"""
+
+import fcntl
+import json
+import logging
+import os
+import secrets
+import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from printserver._jobfile import film_from_json, film_to_json
+from printserver.errors import SpoolError
+from printserver.render import Film
+
+logger = logging.getLogger(__name__)
+
+JOB_FILE = "job.json"
+STATE_FILE = "state.json"
+LOCK_FILE = ".lock"
+
+#: Job states.
+PENDING, HELD, RENDERING = "pending", "held", "rendering"
+DONE, FAILED, CANCELLED = "done", "failed", "cancelled"
+STATES = (PENDING, HELD, RENDERING, DONE, FAILED, CANCELLED)
+#: States the worker picks up again after a restart.
+RESUMABLE = (PENDING, RENDERING)
+#: States in which a job's work is over.
+FINISHED = (DONE, FAILED, CANCELLED)
+
+
+class JobNotFoundError(SpoolError):
+    """No job has that id."""
+
+
+class JobStateError(SpoolError):
+    """The job is not in a state that allows the operation."""
+
+
+@dataclass
+class JobRequest:
+    """Everything needed to create a job from an N-ACTION."""
+
+    calling_ae: str
+    called_ae: str
+    printer: str
+    films: list[Film]
+    film_session: dict[str, Any] = field(default_factory=dict)
+    """Film Session attributes by keyword (NumberOfCopies, PrintPriority)."""
+
+    print_job_uid: str = ""
+    """SOP Instance UID of the job's Print Job, if the SCP made one."""
+
+
+def now_iso() -> str:
+    """The time, UTC, as stored in the spool."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def new_job_id(after: str = "") -> str:
+    """A unique job id that sorts by creation time, and after *after*.
+
+    ``20261203-170512-123456-a1b2``: UTC time to the microsecond, then a
+    random part so that two writers sharing a spool cannot collide.
+    """
+    now = datetime.now(UTC)
+    job_id = f"{now:%Y%m%d-%H%M%S-%f}-{secrets.token_hex(2)}"
+    while job_id <= after:
+        now += timedelta(microseconds=1)
+        job_id = f"{now:%Y%m%d-%H%M%S-%f}-{secrets.token_hex(2)}"
+    return job_id
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a folder's entries (new names, renames) durable."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_durable(path: Path, data: bytes) -> None:
+    """Write *data* to *path* and fsync it (no rename)."""
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace *path* with *data*: write, fsync, rename, fsync the folder."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    write_durable(tmp, data)
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
+class Spool:
+    """The job directories under ``<data>/jobs``.
+
+    Parameters
+    ----------
+    data_root : Path
+        The data root; ``jobs/`` is created below it.
+    """
+
+    def __init__(self, data_root: Path):
+        self.data_root = data_root
+        self.jobs_dir = data_root / "jobs"
+        self._last_id = ""
+        self._id_lock = threading.Lock()
+
+    def ensure(self) -> None:
+        """Create the jobs folder, and clear half-written jobs of a crash."""
+        self.jobs_dir.mkdir(parents=True, exist_ok=True)
+        for leftover in self.jobs_dir.glob(".incoming-*"):
+            # Never answered with success: the modality was told of a failure
+            # or got no answer, so dropping it loses nothing accepted.
+            logger.warning("removing incomplete job folder %s", leftover.name)
+            shutil.rmtree(leftover, ignore_errors=True)
+
+    # Creating jobs ---------------------------------------------------------
+
+    def _new_id(self) -> str:
+        with self._id_lock:
+            self._last_id = new_job_id(self._last_id)
+            return self._last_id
+
+    def submit(self, request: JobRequest) -> str:
+        """Freeze *request* into a new job directory, durably.
+
+        Raises
+        ------
+        SpoolError
+            If the job could not be written completely (disk full, no
+            permission); nothing of it is left behind.
+        """
+        job_id = self._new_id()
+        incoming = self.jobs_dir / f".incoming-{job_id}"
+        try:
+            incoming.mkdir(parents=True)
+            films = self._write_films(incoming, request.films)
+            job = {
+                "id": job_id,
+                "created": now_iso(),
+                "calling_ae": request.calling_ae,
+                "called_ae": request.called_ae,
+                "printer": request.printer,
+                "print_job_uid": request.print_job_uid,
+                "film_session": request.film_session,
+                "films": films,
+            }
+            self._commit(incoming, job_id, job, "accepted")
+        except OSError as exc:
+            shutil.rmtree(incoming, ignore_errors=True)
+            raise SpoolError(
+                f"cannot store job {job_id}: {exc.strerror or exc}"
+            ) from exc
+        return job_id
+
+    @staticmethod
+    def _write_films(job_dir: Path, films: list[Film]) -> list[dict[str, Any]]:
+        descriptions = []
+        for index, film in enumerate(films, start=1):
+            description, arrays = film_to_json(film, index)
+            descriptions.append(description)
+            for name, pixels in arrays:
+                with open(job_dir / name, "wb") as f:
+                    np.save(f, pixels, allow_pickle=False)
+                    f.flush()
+                    os.fsync(f.fileno())
+        return descriptions
+
+    def _commit(
+        self, incoming: Path, job_id: str, job: dict[str, Any], reason: str
+    ) -> None:
+        """Write job and state files, then rename the folder into place."""
+        write_durable(incoming / JOB_FILE, json.dumps(job, indent=1).encode())
+        state = {
+            "state": PENDING,
+            "updated": job["created"],
+            "printer": job["printer"],
+            "outputs": [],
+            "error": None,
+            "history": [{"time": job["created"], "state": PENDING, "reason": reason}],
+        }
+        write_durable(incoming / STATE_FILE, json.dumps(state, indent=1).encode())
+        fsync_dir(incoming)
+        os.rename(incoming, self.jobs_dir / job_id)
+        fsync_dir(self.jobs_dir)
+
+    # Reading jobs ----------------------------------------------------------
+
+    def job_ids(self) -> list[str]:
+        """Ids of every complete job, oldest first."""
+        if not self.jobs_dir.is_dir():
+            return []
+        return sorted(
+            p.name
+            for p in self.jobs_dir.iterdir()
+            if not p.name.startswith(".") and (p / JOB_FILE).is_file()
+        )
+
+    def _dir(self, job_id: str) -> Path:
+        job_dir = self.jobs_dir / job_id
+        if (
+            "/" in job_id
+            or job_id.startswith(".")
+            or not (job_dir / JOB_FILE).is_file()
+        ):
+            raise JobNotFoundError(f"no job {job_id!r} in {self.jobs_dir}")
+        return job_dir
+
+    def read_job(self, job_id: str) -> dict[str, Any]:
+        """The job's request description (``job.json``)."""
+        return json.loads((self._dir(job_id) / JOB_FILE).read_text())  # type: ignore[no-any-return]
+
+    def read_state(self, job_id: str) -> dict[str, Any]:
+        """The job's current state (``state.json``).
+
+        A state file that cannot be read (truncated, garbage) is replaced
+        by a failed state that says so; the job's films are kept.
+        """
+        path = self._dir(job_id) / STATE_FILE
+        try:
+            state = json.loads(path.read_text())
+            if isinstance(state, dict) and state.get("state") in STATES:
+                return state
+            problem = "no valid state"
+        except (OSError, ValueError) as exc:
+            problem = str(exc)
+        return self._repair_state(job_id, problem)
+
+    def _repair_state(self, job_id: str, problem: str) -> dict[str, Any]:
+        reason = f"state file unreadable ({problem[:80]})"
+        logger.error("job=%s %s: marked failed", job_id, reason)
+        now = now_iso()
+        printer = self.read_job(job_id).get("printer", "")
+        state = {
+            "state": FAILED,
+            "updated": now,
+            "printer": printer,
+            "outputs": [],
+            "error": reason,
+            "history": [{"time": now, "state": FAILED, "reason": reason}],
+        }
+        write_atomic(
+            self._dir(job_id) / STATE_FILE, json.dumps(state, indent=1).encode()
+        )
+        return state
+
+    def load_films(self, job_id: str) -> list[Film]:
+        """Rebuild the films of a job for rendering."""
+        job_dir = self._dir(job_id)
+        return [film_from_json(job_dir, d) for d in self.read_job(job_id)["films"]]
+
+    def find_print_job(self, print_job_uid: str) -> str | None:
+        """The id of the job whose Print Job SOP Instance UID this is."""
+        for job_id in reversed(self.job_ids()):
+            if self.read_job(job_id).get("print_job_uid") == print_job_uid:
+                return job_id
+        return None
+
+    def summary(self, job_id: str) -> dict[str, Any]:
+        """One job in the stable form of ``queue list --json``."""
+        job = self.read_job(job_id)
+        state = self.read_state(job_id)
+        return {
+            "id": job_id,
+            "state": state["state"],
+            "created": job["created"],
+            "updated": state["updated"],
+            "calling_ae": job["calling_ae"],
+            "called_ae": job["called_ae"],
+            "printer": state.get("printer", job["printer"]),
+            "films": len(job["films"]),
+            "priority": job["film_session"].get("PrintPriority", "MED"),
+            "outputs": state["outputs"],
+            "error": state["error"],
+        }
+
+    def summaries(self) -> Iterator[dict[str, Any]]:
+        """Every job, oldest first, as :meth:`summary` gives it."""
+        for job_id in self.job_ids():
+            try:
+                yield self.summary(job_id)
+            except (JobNotFoundError, FileNotFoundError):
+                continue  # purged while we listed
+
+    # Changing jobs ---------------------------------------------------------
+
+    @contextmanager
+    def locked(self, job_id: str) -> Iterator[None]:
+        """Hold the job's lock: one writer of its state at a time."""
+        with open(self._dir(job_id) / LOCK_FILE, "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def set_state(
+        self,
+        job_id: str,
+        state: str,
+        reason: str,
+        *,
+        expect: tuple[str, ...] = (),
+        **changes: Any,
+    ) -> bool:
+        """Move a job to *state*, appending to its history, atomically.
+
+        With *expect*, only from one of those states; returns False (and
+        changes nothing) otherwise.  *changes* set other keys of the state
+        (``outputs``, ``error``, ``printer``).
+        """
+        with self.locked(job_id):
+            current = self.read_state(job_id)
+            previous = current["state"]
+            if expect and previous not in expect:
+                return False
+            now = now_iso()
+            current.update(state=state, updated=now, **changes)
+            if state != FAILED and "error" not in changes:
+                current["error"] = None
+            current["history"].append({"time": now, "state": state, "reason": reason})
+            path = self._dir(job_id) / STATE_FILE
+            write_atomic(path, json.dumps(current, indent=1).encode())
+        log = logger.error if state == FAILED else logger.info
+        log("job=%s %s -> %s: %s", job_id, previous, state, reason)
+        return True
+
+    def _transition(
+        self,
+        job_id: str,
+        to: str,
+        allowed: tuple[str, ...],
+        reason: str,
+        **changes: Any,
+    ) -> None:
+        if not self.set_state(job_id, to, reason, expect=allowed, **changes):
+            now = self.read_state(job_id)["state"]
+            raise JobStateError(
+                f"job {job_id} is {now}: only {'/'.join(allowed)} jobs can be {to}"
+            )
+
+    def hold(self, job_id: str, who: str = "admin") -> None:
+        """Keep a pending job from printing until released."""
+        self._transition(job_id, HELD, (PENDING,), f"held by {who}")
+
+    def release(self, job_id: str, who: str = "admin") -> None:
+        """Let a held job print."""
+        self._transition(job_id, PENDING, (HELD,), f"released by {who}")
+
+    def cancel(self, job_id: str, who: str = "admin") -> None:
+        """Stop a job that has not printed; it is kept, and can be retried."""
+        allowed = (PENDING, HELD, RENDERING, FAILED)
+        self._transition(job_id, CANCELLED, allowed, f"cancelled by {who}")
+
+    def retry(self, job_id: str, who: str = "admin") -> None:
+        """Print a failed or cancelled job again."""
+        self._transition(job_id, PENDING, (FAILED, CANCELLED), f"retried by {who}")
+
+    def move(self, job_id: str, printer: str, who: str = "admin") -> None:
+        """Send a job that has not printed to another printer."""
+        state = self.read_state(job_id)["state"]
+        allowed = (PENDING, HELD, FAILED)
+        self._transition(
+            job_id, state, allowed, f"moved to {printer} by {who}", printer=printer
+        )
+
+    def reprint(
+        self, job_id: str, printer: str | None = None, image_display_format: str = ""
+    ) -> str:
+        """A new pending job with the films of *job_id*; returns its id.
+
+        The pixels are hard links to the original's (copies where links are
+        not possible); *image_display_format* lays the images out anew.
+        """
+        job = self.read_job(job_id)
+        source = self._dir(job_id)
+        new_id = self._new_id()
+        incoming = self.jobs_dir / f".incoming-{new_id}"
+        try:
+            incoming.mkdir()
+            for npy in source.glob("*.npy"):
+                try:
+                    os.link(npy, incoming / npy.name)
+                except OSError:
+                    shutil.copy2(npy, incoming / npy.name)
+            if image_display_format:
+                for film in job["films"]:
+                    film["image_display_format"] = image_display_format
+            job.update(
+                id=new_id,
+                created=now_iso(),
+                printer=printer
+                or self.read_state(job_id).get("printer", job["printer"]),
+                print_job_uid="",
+                reprint_of=job_id,
+            )
+            self._commit(incoming, new_id, job, f"reprint of {job_id}")
+        except OSError as exc:
+            shutil.rmtree(incoming, ignore_errors=True)
+            raise SpoolError(
+                f"cannot store job {new_id}: {exc.strerror or exc}"
+            ) from exc
+        logger.info("job=%s created as a reprint of job=%s", new_id, job_id)
+        return new_id
+
+    def purge(self, older_than: timedelta, include_failed: bool = False) -> list[str]:
+        """Delete finished jobs last changed longer ago than *older_than*."""
+        states = (DONE, CANCELLED, FAILED) if include_failed else (DONE, CANCELLED)
+        limit = datetime.now(UTC) - older_than
+        purged = []
+        for summary in self.summaries():
+            updated = datetime.fromisoformat(summary["updated"].replace("Z", "+00:00"))
+            if summary["state"] in states and updated <= limit:
+                shutil.rmtree(self.jobs_dir / summary["id"], ignore_errors=True)
+                logger.info("job=%s purged (%s)", summary["id"], summary["state"])
+                purged.append(summary["id"])
+        if purged:
+            fsync_dir(self.jobs_dir)
+        return purged
+
+
+class PrinterStates:
+    """Which printers print (enabled) and take new jobs (accepting).
+
+    Kept in ``<data>/printers.json`` so the CLI and the server agree; a
+    printer not listed is enabled and accepting.
+    """
+
+    def __init__(self, data_root: Path):
+        self.path = data_root / "printers.json"
+
+    def read(self) -> dict[str, dict[str, Any]]:
+        """Every printer's recorded state."""
+        try:
+            states = json.loads(self.path.read_text())
+        except FileNotFoundError:
+            return {}
+        except ValueError:
+            logger.error("%s unreadable: every printer taken as enabled", self.path)
+            return {}
+        return states if isinstance(states, dict) else {}
+
+    def get(self, name: str) -> dict[str, Any]:
+        """``enabled``, ``accepting`` and ``reason`` of one printer."""
+        state = {"enabled": True, "accepting": True, "reason": ""}
+        state.update(self.read().get(name, {}))
+        return state
+
+    def set(self, name: str, reason: str = "", **changes: bool) -> None:
+        """Record a change (``enabled=`` or ``accepting=``) with its reason."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path.with_name(".printers.lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            states = self.read()
+            states[name] = {**self.get(name), **changes, "reason": reason}
+            write_atomic(self.path, json.dumps(states, indent=1).encode())
+        logger.info("printer %s: %s (%s)", name, changes, reason or "no reason given")
