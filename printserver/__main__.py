@@ -4,7 +4,6 @@ Parses arguments, reads the configuration once and hands it down.
 """
 
 import argparse
-import json
 import logging
 import signal
 import sys
@@ -13,11 +12,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
-from printserver import __version__
+from printserver import __version__, admin
 from printserver.config import Config, load_config
 from printserver.errors import ConfigError
 from printserver.logsetup import init_logging
-from printserver.spooler import Spool
 
 logger = logging.getLogger("printserver")
 
@@ -39,12 +37,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--data", help="data root (default ./spool)")
     serve.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING...")
 
-    queue = commands.add_parser("queue", help="look at the print queue")
-    queue_commands = queue.add_subparsers(dest="queue_command", required=True)
-    listing = queue_commands.add_parser("list", help="one line per job")
-    listing.add_argument("--json", action="store_true", help="machine-readable output")
-    listing.add_argument("--data", help="data root (default from --config, or ./spool)")
-    listing.add_argument("--config", help="TOML configuration file")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", help="machine-readable output")
+    common.add_argument("--data", help="data root (default from --config, or ./spool)")
+    common.add_argument("--config", help="TOML configuration file")
+    admin.add_queue_parser(commands, common)
+    admin.add_printers_parser(commands, common)
 
     calibrate = commands.add_parser(
         "calibrate", help="write a printer's characteristic curve from a step wedge"
@@ -101,28 +99,6 @@ def serve(config: Config) -> int:
     return 0
 
 
-def queue_list(config: Config, as_json: bool) -> int:
-    """Print the jobs of the spool, oldest first."""
-    jobs = list(Spool(config.data_root).summaries())
-    if as_json:
-        json.dump(jobs, sys.stdout, indent=2)
-        sys.stdout.write("\n")
-        return 0
-    if not jobs:
-        print(f"no jobs in {config.data_root / 'jobs'}")
-        return 0
-    print(f"{'ID':28} {'STATE':10} {'CREATED':24} {'CALLING AE':16} FILMS  OUTPUT")
-    for job in jobs:
-        output = job["outputs"][0] if job["outputs"] else ""
-        if output:
-            output = str(Path(output))
-        print(
-            f"{job['id']:28} {job['state']:10} {job['created']:24} "
-            f"{job['calling_ae']:16} {job['films']:5}  {output}"
-        )
-    return 0
-
-
 def calibrate(config: Config, args: argparse.Namespace) -> int:
     """Write the step wedge into the printer's profile and report."""
     from printserver import calibrate as calibration  # noqa: PLC0415 - numpy only here
@@ -170,7 +146,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "calibrate":
         return calibrate(config, args)
     try:
-        return queue_list(config, args.json)
+        if args.command == "printers":
+            return admin.run_printers(config, args)
+        return admin.run_queue(config, args)
     except BrokenPipeError:  # output piped into head & co.
         sys.stderr.close()
         return 0

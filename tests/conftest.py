@@ -7,12 +7,18 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from watchdog.observers.polling import PollingObserver
 
 from printserver.config import load_config, parse_config
 from printserver.render.gsdf import Viewing, drive_values, pvalue_to_density
 from printserver.scp import PrintSCP
 from printserver.sop import PrintContext
 from printserver.spooler import Spool, Spooler
+
+
+def polling_observer():
+    """The portable watchdog observer, polling often (tests only)."""
+    return PollingObserver(timeout=0.05)
 
 
 class JobWatcher:
@@ -50,7 +56,7 @@ def server_config(tmp_path):
 @pytest.fixture
 def print_server(server_config):
     """A running PrintSCP; yields (scp, port, watcher) and always stops it."""
-    scp = PrintSCP(server_config)
+    scp = PrintSCP(server_config, polling_observer)
     watcher = JobWatcher()
     scp.spooler.add_listener(watcher)
     _, port = scp.start()
@@ -74,7 +80,7 @@ def server_with_profile(tmp_path):
         )
         config = parse_config(text)
         config = replace(config, server=replace(config.server, port=0))
-        scp = PrintSCP(config)
+        scp = PrintSCP(config, polling_observer)
         watcher = JobWatcher()
         scp.spooler.add_listener(watcher)
         _, port = scp.start()

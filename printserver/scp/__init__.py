@@ -9,7 +9,7 @@ import itertools
 import logging
 import socket
 import threading
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from typing import Any
 
 from pydicom.dataset import Dataset
@@ -94,12 +94,17 @@ class PrintSCP:
     ----------
     config : Config
         The configuration read at start-up.
+    observer : callable, optional
+        Makes the ``watchdog`` observer of the spool (tests poll).
     """
 
-    def __init__(self, config: Config):
+    def __init__(self, config: Config, observer: Callable[[], Any] | None = None):
         self.config = config
         self.spool = Spool(config.data_root)
-        self.spooler = Spooler(self.spool, config)
+        if observer is None:
+            self.spooler = Spooler(self.spool, config)
+        else:
+            self.spooler = Spooler(self.spool, config, observer)
         self.server: ThreadedAssociationServer | None = None
         self._contexts: dict[Association, PrintContext] = {}
         self._numbers: dict[Association, int] = {}

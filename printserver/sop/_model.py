@@ -19,7 +19,8 @@ from printserver.status import Status
 if TYPE_CHECKING:
     from printserver.config import Config, PrinterConfig
     from printserver.profile import PrinterProfile
-    from printserver.spooler import Spool, Spooler
+    from printserver.spool import Spool
+    from printserver.spooler import Spooler
 
 
 @dataclass

@@ -6,7 +6,7 @@ from pydicom.uid import generate_uid
 from printserver.errors import QueueFullError, SessionQueueFullError, SpoolError
 from printserver.sop._model import FilmBox, PrintContext, Response
 from printserver.sop.uids import PRINT_JOB
-from printserver.spooler import JobRequest
+from printserver.spool import JobRequest, PrinterStates
 from printserver.status import Status
 
 
@@ -52,10 +52,14 @@ def print_films(
             "FilmSessionLabel": str(session.get("FilmSessionLabel", "")),
         },
     )
+    error = SessionQueueFullError if session_level else QueueFullError
+    printer_state = PrinterStates(ctx.spool.data_root).get(ctx.printer.name)
+    if not printer_state["accepting"]:
+        reason = printer_state["reason"] or "rejected by the admin"
+        raise error(f"printer {ctx.printer.name} takes no jobs: {reason}")
     try:
         job_id = ctx.spool.submit(request)
     except SpoolError as exc:
-        error = SessionQueueFullError if session_level else QueueFullError
         raise error(f"spool cannot take the job: {exc}") from exc
 
     ctx.log.info("job=%s queued: %d film(s)", job_id, len(films))
