@@ -54,26 +54,31 @@ def stop(proc, signum):
 
 def print_films(port, results, films=3):
     """Print *films* one-film jobs; record (Print Job UID or None, status)."""
+    client = None
     try:
-        with PrintClient(port, contexts=(META, PrintJob)) as client:
-            client.assoc.dimse_timeout = 5
-            client.create_session()
-            for index in range(films):
-                _, rsp = client.create_film_box("STANDARD\\2,1", FilmSizeID="14INX17IN")
-                item = grayscale_item(np.full((256, 256), 10 + index, np.uint8))
-                client.fill(rsp, lambda position, item=item: item)
-                status, reply = client.print_film_box()
-                uid = None
-                if (
-                    reply is not None
-                    and "ReferencedPrintJobSequencePullStoredPrint" in reply
-                ):
-                    uid = reply.ReferencedPrintJobSequencePullStoredPrint[
-                        0
-                    ].ReferencedSOPInstanceUID
-                results.append((uid, status.get("Status")))
+        client = PrintClient(port, contexts=(META, PrintJob))
+        client.assoc.dimse_timeout = 5
+        client.create_session()
+        for index in range(films):
+            _, rsp = client.create_film_box("STANDARD\\2,1", FilmSizeID="14INX17IN")
+            item = grayscale_item(np.full((256, 256), 10 + index, np.uint8))
+            client.fill(rsp, lambda position, item=item: item)
+            status, reply = client.print_film_box()
+            uid = None
+            if (
+                reply is not None
+                and "ReferencedPrintJobSequencePullStoredPrint" in reply
+            ):
+                uid = reply.ReferencedPrintJobSequencePullStoredPrint[
+                    0
+                ].ReferencedSOPInstanceUID
+            results.append((uid, status.get("Status")))
     except (RuntimeError, AttributeError, OSError):
         pass  # the server died under us: what was answered is recorded
+    finally:
+        # Abort, not release: a release to a killed server can wait forever.
+        if client is not None and client.assoc.is_established:
+            client.assoc.abort()
 
 
 # The client's own threads see the connection reset when the server dies.
