@@ -49,6 +49,22 @@ class PrinterConfig:
 
 
 @dataclass(frozen=True)
+class SpoolConfig:
+    """Limits and retention of the spool."""
+
+    min_free_mb: int = 200
+    """Free disk space, in MB, that accepting a job must leave (default
+    200); below it N-ACTION answers 0xC602 (0xC601 for a session)."""
+
+    quota_mb: int = 0
+    """Largest total size of the jobs, in MB; 0 means no quota (default)."""
+
+    retention_days: float = 7.0
+    """Done and cancelled jobs are purged this long after they finished,
+    oldest first (default 7); failed jobs stay until an admin acts."""
+
+
+@dataclass(frozen=True)
 class ServerConfig:
     """The DICOM listener and the data root."""
 
@@ -82,6 +98,7 @@ class Config:
     server: ServerConfig = field(default_factory=ServerConfig)
     printers: tuple[PrinterConfig, ...] = ()
     profiles: dict[str, PrinterProfile] = field(default_factory=dict)
+    spool: SpoolConfig = field(default_factory=SpoolConfig)
     """Profiles by name, loaded for every printer at start."""
 
     @property
@@ -148,7 +165,7 @@ def parse_config(text: str, source: str = "<embedded>") -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: {exc}") from exc
 
-    unknown = set(doc) - {"server", "printers"}
+    unknown = set(doc) - {"server", "printers", "spool"}
     if unknown:
         raise ConfigError(f"{source}: unknown section {sorted(unknown)[0]!r}")
     server = _build(ServerConfig, doc.get("server", {}), f"{source}: server")
@@ -164,7 +181,8 @@ def parse_config(text: str, source: str = "<embedded>") -> Config:
             profiles[printer.profile] = load_profile(printer.profile)
         except ConfigError as exc:
             raise ConfigError(f"{source}: printers[{i}].profile: {exc}") from exc
-    config = Config(server=server, printers=printers, profiles=profiles)
+    spool = _build(SpoolConfig, doc.get("spool", {}), f"{source}: spool")
+    config = Config(server=server, printers=printers, profiles=profiles, spool=spool)
     validate(config, source)
     return config
 

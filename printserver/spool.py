@@ -206,6 +206,28 @@ class Spool:
         os.rename(incoming, self.jobs_dir / job_id)
         fsync_dir(self.jobs_dir)
 
+    def check_room(self, job_bytes: int, min_free_mb: int, quota_mb: int) -> None:
+        """Refuse a job of *job_bytes* that would cross the free-disk floor
+        or the quota; jobs already accepted are not touched.
+
+        Raises
+        ------
+        SpoolError
+            Saying which limit.
+        """
+        self.jobs_dir.mkdir(parents=True, exist_ok=True)
+        free = shutil.disk_usage(self.jobs_dir).free
+        if free - job_bytes < min_free_mb * 1_000_000:
+            raise SpoolError(
+                f"spool full: {free // 1_000_000} MB free, floor {min_free_mb} MB"
+            )
+        if quota_mb:
+            used = sum(
+                p.stat().st_size for p in self.jobs_dir.rglob("*") if p.is_file()
+            )
+            if used + job_bytes > quota_mb * 1_000_000:
+                raise SpoolError(f"spool full: quota of {quota_mb} MB reached")
+
     # Reading jobs ----------------------------------------------------------
 
     def job_ids(self) -> list[str]:

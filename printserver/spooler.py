@@ -12,6 +12,7 @@ import os
 import queue
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
@@ -150,6 +151,12 @@ class Spooler:
             except (JobNotFoundError, FileNotFoundError):
                 continue
 
+    def _retire(self) -> None:
+        """Purge done and cancelled jobs past their retention time."""
+        days = self.config.spool.retention_days
+        if days > 0:
+            self.spool.purge(timedelta(days=days))
+
     def _run(self) -> None:
         while not self._stopping.is_set():
             try:
@@ -163,6 +170,7 @@ class Spooler:
                 if self._scan_needed.is_set():
                     self._scan_needed.clear()
                     self._scan()
+                    self._retire()
                 if job_id:
                     self._take(job_id)
             except Exception:  # the worker loop is a boundary: log, keep going

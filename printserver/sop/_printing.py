@@ -57,7 +57,10 @@ def print_films(
     if not printer_state["accepting"]:
         reason = printer_state["reason"] or "rejected by the admin"
         raise error(f"printer {ctx.printer.name} takes no jobs: {reason}")
+    job_bytes = sum(i.pixels.nbytes for film in films for i in film.images.values())
+    limits = ctx.config.spool
     try:
+        ctx.spool.check_room(job_bytes, limits.min_free_mb, limits.quota_mb)
         job_id = ctx.spool.submit(request)
     except SpoolError as exc:
         raise error(f"spool cannot take the job: {exc}") from exc

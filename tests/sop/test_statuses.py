@@ -4,10 +4,12 @@ No network: requests go straight to ``dispatch`` with a real spool.
 """
 
 import subprocess
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
+from printserver.config import SpoolConfig
 from printserver.spooler import Spool, Spooler
 from printserver.status import Status
 from tests.printclient import grayscale_item
@@ -227,6 +229,8 @@ def tiny_disk(tmp_path):
 
 
 def test_full_disk_answers_queue_full_and_keeps_earlier_jobs(ctx, tiny_disk):
+    # No floor: the disk itself runs out.
+    ctx.config = replace(ctx.config, spool=SpoolConfig(min_free_mb=0))
     ctx.spool = Spool(tiny_disk)
     ctx.spooler = Spooler(ctx.spool, ctx.config)
     ctx.spool.ensure()
@@ -252,7 +256,7 @@ def test_full_disk_answers_queue_full_and_keeps_earlier_jobs(ctx, tiny_disk):
     )
     result = call(ctx, "N-ACTION", FILM_BOX, FILM_BOX_UID, action_type_id=1)
     assert result.status == Status.FILM_BOX_QUEUE_FULL
-    assert "cannot store job" in str(result)
+    assert "spool full: 0 MB free" in str(result)
     # The earlier job is untouched and nothing half-written is left behind.
     assert ctx.spool.job_ids() == [kept]
     assert ctx.spool.load_films(kept)[0].images[1].pixels[0, 0] == 7
@@ -296,3 +300,30 @@ def test_printer_n_get_requested_attributes(ctx):
 )
 def test_presentation_lut_n_create(ctx, attributes, expected):
     assert call(ctx, "N-CREATE", PLUT, None, ds(**attributes)).status == expected
+
+
+@pytest.mark.parametrize(
+    ("limits", "accepted", "message"),
+    [
+        (SpoolConfig(min_free_mb=0, quota_mb=1), 1, "quota of 1 MB reached"),
+        (SpoolConfig(min_free_mb=10**9), 0, "floor 1000000000 MB"),
+        (SpoolConfig(min_free_mb=0), 3, ""),
+    ],
+)
+def test_spool_limits(ctx, limits, accepted, message):
+    ctx.config = replace(ctx.config, spool=limits)
+    pixels = grayscale_item(np.full((700, 800), 3, np.uint8))  # 560 KB a job
+    statuses = []
+    for _ in range(3):
+        [first, _] = with_film_box(ctx)
+        call(ctx, "N-SET", IMAGE_BOX, first,
+             ds(ImageBoxPosition=1, BasicGrayscaleImageSequence=[pixels]))  # fmt: skip
+        result = call(ctx, "N-ACTION", FILM_BOX, FILM_BOX_UID, action_type_id=1)
+        statuses.append(result.status)
+        ctx.film_session = None
+    assert statuses == [0x0000] * accepted + [Status.FILM_BOX_QUEUE_FULL] * (
+        3 - accepted
+    )
+    assert len(ctx.spool.job_ids()) == accepted
+    if message:
+        assert message in str(result)
