@@ -1,5 +1,7 @@
 """Configuration: embedded default, file, overrides, errors naming the key."""
 
+from pathlib import Path
+
 import pytest
 
 from printserver.config import load_config, parse_config
@@ -39,3 +41,13 @@ def test_flags_override_the_file(tmp_path):
 def test_errors_name_the_key(text, message):
     with pytest.raises(ConfigError, match=message):
         parse_config(text, "ps.toml")
+
+
+def test_readme_example_parses():
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    block = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    config = parse_config(block, "README.md")
+    assert config.server.max_pdu_size == 262144
+    assert config.spool.min_free_mb == 200
+    assert config.printers[0].profile == "default"
