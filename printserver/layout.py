@@ -55,13 +55,22 @@ class ImageDisplayFormat:
 
     kind: str
     counts: tuple[int, ...]
+    name: str = ""
+    """The printer-defined name it came from (SLIDE, CUSTOM\\2...), if any."""
 
     @property
     def box_count(self) -> int:
         """Number of image boxes the format creates."""
         return sum(self.counts)
 
+    @property
+    def family(self) -> str:
+        """STANDARD, ROW, COL, SLIDE, SUPERSLIDE or CUSTOM."""
+        return self.name.split("\\")[0] if self.name else self.kind
+
     def __str__(self) -> str:
+        if self.name:
+            return self.name
         if self.kind == "STANDARD":
             return f"STANDARD\\{self.counts[0]},{len(self.counts)}"
         return f"{self.kind}\\" + ",".join(str(n) for n in self.counts)
@@ -94,31 +103,59 @@ def annotation_formats() -> dict[str, tuple[str, ...]]:
     return {key: tuple(v["positions"]) for key, v in table.items()}
 
 
-# LIMITATION(LIM-005): SLIDE, SUPERSLIDE and CUSTOM\i are refused (0x0106).
 _FORMAT = re.compile(r"^(STANDARD|ROW|COL)\\(\d{1,3}(?:,\d{1,3})*)$")
+_CUSTOM = re.compile(r"^CUSTOM\\(\d{1,4})$")
 
 #: Upper bound on boxes per film, far above any real printer's.
 MAX_BOXES = 400
 
 
-def parse_image_display_format(image_display_format: str) -> ImageDisplayFormat:
+@functools.cache
+def printer_formats() -> dict[str, dict[str, str]]:
+    """SLIDE, SUPERSLIDE and CUSTOM layouts from ``display_formats.toml``."""
+    with open(layouts_dir() / "display_formats.toml", "rb") as f:
+        return tomllib.load(f)
+
+
+def _resolve(value: str, film_size_id: str) -> str:
+    """The STANDARD/ROW/COL layout a printer-defined format stands for."""
+    formats = printer_formats()
+    if value in ("SLIDE", "SUPERSLIDE"):
+        table = formats.get(value, {})
+        resolved = table.get(film_size_id, table.get("default"))
+    elif match := _CUSTOM.match(value):
+        resolved = formats.get("CUSTOM", {}).get(str(int(match.group(1))))
+    else:
+        return value
+    if resolved is None:
+        raise ImageDisplayFormatError(
+            f"(2010,0010) Image Display Format: {value!r} is not defined here"
+        )
+    return str(resolved)
+
+
+def parse_image_display_format(
+    image_display_format: str, film_size_id: str = ""
+) -> ImageDisplayFormat:
     """Parse an Image Display Format value such as ``STANDARD\\3,4``.
 
     ``STANDARD\\C,R`` is C columns by R rows; ``ROW\\a,b`` gives the boxes in
-    each row; ``COL\\a,b`` the boxes in each column.
+    each row; ``COL\\a,b`` the boxes in each column.  SLIDE and SUPERSLIDE
+    (whose count depends on *film_size_id*) and ``CUSTOM\\i`` are looked up
+    in ``layouts/display_formats.toml``.
 
     Raises
     ------
     ImageDisplayFormatError
-        For a malformed value, a zero count, too many boxes, or a format we
-        do not lay out (SLIDE, SUPERSLIDE, CUSTOM).
+        For a malformed value, a zero count, too many boxes, or a format
+        not defined here.
 
     References
     ----------
     PS3.3 C.13.3 (Basic Film Box Presentation Module), C.13.5.1.
     """
     value = image_display_format.strip().upper()
-    match = _FORMAT.match(value)
+    match = _FORMAT.match(_resolve(value, film_size_id))
     if not match:
         raise ImageDisplayFormatError(
             f"(2010,0010) Image Display Format: unsupported value {value!r}"
@@ -141,7 +178,8 @@ def parse_image_display_format(image_display_format: str) -> ImageDisplayFormat:
         raise ImageDisplayFormatError(
             f"(2010,0010) Image Display Format: box counts out of range in {value!r}"
         )
-    return ImageDisplayFormat(kind, numbers)
+    name = value if _FORMAT.match(value) is None else ""
+    return ImageDisplayFormat(kind, numbers, name)
 
 
 def film_pixel_size(

@@ -47,7 +47,9 @@ def test_film_box_values_match_the_profile():
     assert f"STANDARD ({PROFILE.resolution_dpi} dpi)" in row_for("(2020,0050)")
     assert f"HIGH ({PROFILE.high_resolution_dpi} dpi)" in row_for("(2020,0050)")
     assert f"up to {PROFILE.max_image_boxes} boxes" in row_for("(2010,0010)")
-    formats = re.findall(r"\b(STANDARD|ROW|COL)\\", row_for("(2010,0010)"))
+    formats = re.findall(
+        r"\b(STANDARD|ROW|COL|SLIDE|SUPERSLIDE|CUSTOM)\b", row_for("(2010,0010)")
+    )
     assert set(formats) == set(PROFILE.image_display_formats)
     for format_id in PROFILE.annotation_display_format_ids:
         assert format_id in row_for("(2010,0030)")

@@ -78,8 +78,8 @@ def test_col_numbers_column_by_column():
         "ROW\\1,0",
         "STANDARD\\2",
         "STANDARD\\2,2,2",
-        "SLIDE",
-        "CUSTOM\\1",
+        "CUSTOM\\99",
+        "CUSTOM\\X",
         "STANDARD 2,2",
         "",
         "ROW\\",
@@ -124,3 +124,20 @@ def test_boxes_tile_the_film(kind, counts, width, height):
         )
     ordered = sorted((r.y, r.x) for r in rects)
     assert len(set(ordered)) == len(rects)
+
+
+@pytest.mark.parametrize(
+    ("value", "film_size_id", "rows"),
+    [
+        ("SLIDE", "14INX17IN", (5,) * 6),
+        ("SLIDE", "A4", (4,) * 5),  # the default
+        ("SUPERSLIDE", "14INX17IN", (4,) * 5),
+        ("CUSTOM\\1", "14INX17IN", (1, 2)),
+        ("custom\\4", "", (1, 3, 3)),
+    ],
+)
+def test_printer_defined_formats(value, film_size_id, rows):
+    layout = parse_image_display_format(value, film_size_id)
+    assert layout.counts == rows
+    assert str(layout) == value.upper()  # echoed as asked
+    assert layout.family == value.upper().split("\\")[0]

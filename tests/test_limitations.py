@@ -4,10 +4,8 @@ Lifting a limitation means changing its test here.
 """
 
 import numpy as np
-import pytest
 
 from printserver.config import load_config
-from printserver.layout import ImageDisplayFormatError, parse_image_display_format
 from printserver.render import Film, SourceImage, compose_film
 from printserver.spooler import JobRequest, Spool, Spooler
 from tests.soputil import FILM_BOX, call, ds, session_ref
@@ -48,9 +46,3 @@ def test_lim_004_one_copy_is_written(tmp_path):
     with open(ps, "rb") as f:
         assert f.read().count(b"%%Page: ") == 1
     assert spool.read_job(job_id)["film_session"]["NumberOfCopies"] == 3
-
-
-@pytest.mark.parametrize("value", ["SLIDE", "SUPERSLIDE", "CUSTOM\\1"])
-def test_lim_005_slide_and_custom_formats_are_refused(value):
-    with pytest.raises(ImageDisplayFormatError, match="unsupported value"):
-        parse_image_display_format(value)

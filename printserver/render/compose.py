@@ -190,7 +190,7 @@ def image_boxes(film: Film, dpi: int) -> list[Rect]:
     places = {place for place, _ in film.annotations}
     top_band = band if "top" in places else 0
     image_height = height - top_band - (band if "bottom" in places else 0)
-    layout = parse_image_display_format(film.image_display_format)
+    layout = parse_image_display_format(film.image_display_format, film.film_size_id)
     return box_rects(layout, width, image_height, top_band)
 
 

@@ -182,13 +182,18 @@ def _layout(ctx: PrintContext, ds: Dataset) -> tuple[Film, Dataset]:
     profile = ctx.profile
     attrs.require(ds, "ImageDisplayFormat")
     image_display_format = attrs.get_text(ds, "ImageDisplayFormat")
+    size_ids = [s for s in profile.film_size_ids if s in film_sizes()]
+    film_size_id = attrs.get_choice(
+        ds, "FilmSizeID", size_ids, profile.default_film_size_id
+    )
     try:
-        parsed = parse_image_display_format(image_display_format)
+        parsed = parse_image_display_format(image_display_format, film_size_id)
     except ImageDisplayFormatError as exc:
         raise InvalidAttributeValueError(str(exc), [0x20100010]) from None
-    if parsed.kind not in profile.image_display_formats:
+    if parsed.family not in profile.image_display_formats:
         raise InvalidAttributeValueError(
-            f"(2010,0010) ImageDisplayFormat: {parsed.kind} not offered", [0x20100010]
+            f"(2010,0010) ImageDisplayFormat: {parsed.family} not offered",
+            [0x20100010],
         )
     if parsed.box_count > profile.max_image_boxes:
         raise InvalidAttributeValueError(
@@ -203,10 +208,7 @@ def _layout(ctx: PrintContext, ds: Dataset) -> tuple[Film, Dataset]:
         ds, "FilmOrientation", FilmOrientationValues, FilmOrientationValues.PORTRAIT
     )
     applied.FilmOrientation = orientation.value
-    size_ids = [s for s in profile.film_size_ids if s in film_sizes()]
-    applied.FilmSizeID = attrs.get_choice(
-        ds, "FilmSizeID", size_ids, profile.default_film_size_id
-    )
+    applied.FilmSizeID = film_size_id
     applied.RequestedResolutionID = attrs.get_choice(
         ds, "RequestedResolutionID", ("STANDARD", "HIGH"), "STANDARD"
     )
@@ -236,7 +238,10 @@ def _create_boxes(
     ctx: PrintContext, film_box: FilmBox, ds: Dataset, image_box_class: str
 ) -> None:
     """Create the image boxes and annotation boxes of a new film box."""
-    count = parse_image_display_format(film_box.film.image_display_format).box_count
+    film = film_box.film
+    count = parse_image_display_format(
+        film.image_display_format, film.film_size_id
+    ).box_count
     film_box.image_boxes = [
         ImageBox(image_box_class, generate_uid(), position)
         for position in range(1, count + 1)

@@ -553,3 +553,19 @@ def test_requested_size_and_decimate_crop(print_server, attributes, expected):
         status, _ = client.print_film_box()
         # A refused image is not kept: the film is then empty.
         assert status.Status == (0xB603 if expected in (0xC603, 0x0106) else 0x0000)
+
+
+@pytest.mark.parametrize(
+    ("image_display_format", "boxes"),
+    [("SLIDE", 30), ("SUPERSLIDE", 20), ("CUSTOM\\4", 7)],
+)
+def test_printer_defined_formats(print_server, image_display_format, boxes):
+    _, port, _ = print_server
+    with PrintClient(port) as client:
+        client.create_session()
+        status, rsp = client.create_film_box(
+            image_display_format, FilmSizeID="14INX17IN"
+        )
+        assert status.Status == 0x0000
+        assert rsp.ImageDisplayFormat == image_display_format
+        assert len(rsp.ReferencedImageBoxSequence) == boxes
