@@ -114,8 +114,11 @@ def run_queue(config: Config, args: argparse.Namespace) -> int:
                 "history": spool.read_state(args.job)["history"],
             }
             history = "\n".join(
-                f"  {h['time']}  {h['state']:10} {h['reason']}"
-                for h in shown["history"]
+                [
+                    f"  {h['time']}  {h['state']:10} {h['reason']}"
+                    for h in shown["history"]
+                ]
+                + [f"  output: {path}" for path in shown["outputs"]]
             )
             _emit(args, shown, _table([shown], config.data_root) + "\n" + history)
         elif verb in ("hold", "release", "cancel", "retry"):
@@ -174,7 +177,8 @@ def run_printers(config: Config, args: argparse.Namespace) -> int:
     for printer in config.printers:
         state = states.get(printer.name)
         listing.append({"name": printer.name, "kind": printer.kind, **state})
-    lines = [
+    lines = [f"{'PRINTER':16} {'KIND':8} {'PRINTS':9} {'JOBS':10} REASON"]
+    lines += [
         f"{p['name']:16} {p['kind']:8} "
         f"{'enabled' if p['enabled'] else 'disabled':9} "
         f"{'accepting' if p['accepting'] else 'rejecting':10} {p['reason']}"

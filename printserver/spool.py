@@ -27,6 +27,7 @@ import numpy as np
 
 from printserver._jobfile import film_from_json, film_to_json
 from printserver.errors import SpoolError
+from printserver.layout import ImageDisplayFormatError, parse_image_display_format
 from printserver.render import Film
 
 logger = logging.getLogger(__name__)
@@ -379,8 +380,9 @@ class Spool:
     ) -> None:
         if not self.set_state(job_id, to, reason, expect=allowed, **changes):
             now = self.read_state(job_id)["state"]
+            done = reason.partition(" by ")[0].partition(" to ")[0]  # held, moved...
             raise JobStateError(
-                f"job {job_id} is {now}: only {'/'.join(allowed)} jobs can be {to}"
+                f"job {job_id} is {now}: only {'/'.join(allowed)} jobs can be {done}"
             )
 
     def hold(self, job_id: str, who: str = "admin") -> None:
@@ -418,6 +420,8 @@ class Spool:
         """
         job = self.read_job(job_id)
         source = self._dir(job_id)
+        if image_display_format:
+            self._relayout(job, image_display_format)
         new_id = self._new_id()
         incoming = self.jobs_dir / f".incoming-{new_id}"
         try:
@@ -427,9 +431,6 @@ class Spool:
                     os.link(npy, incoming / npy.name)
                 except OSError:
                     shutil.copy2(npy, incoming / npy.name)
-            if image_display_format:
-                for film in job["films"]:
-                    film["image_display_format"] = image_display_format
             job.update(
                 id=new_id,
                 created=now_iso(),
@@ -446,6 +447,24 @@ class Spool:
             ) from exc
         logger.info("job=%s created as a reprint of job=%s", new_id, job_id)
         return new_id
+
+    @staticmethod
+    def _relayout(job: dict[str, Any], image_display_format: str) -> None:
+        """Give each film of *job* a new layout that still holds its images."""
+        for film in job["films"]:
+            try:
+                layout = parse_image_display_format(
+                    image_display_format, film["film_size_id"]
+                )
+            except ImageDisplayFormatError as exc:
+                raise SpoolError(str(exc)) from None
+            last = max((image["position"] for image in film["images"]), default=0)
+            if last > layout.box_count:
+                raise SpoolError(
+                    f"{image_display_format} has {layout.box_count} boxes; "
+                    f"the film has an image in box {last}"
+                )
+            film["image_display_format"] = str(layout)
 
     def purge(self, older_than: timedelta, include_failed: bool = False) -> list[str]:
         """Delete finished jobs last changed longer ago than *older_than*."""

@@ -143,3 +143,31 @@ def test_move(print_server, capsys):
     assert (status, job["printer"], job["state"]) == (0, "folder", "pending")
     history = scp.spool.read_state(job_id)["history"]
     assert history[-1]["reason"] == "moved to folder by admin"
+
+
+def test_reprint_layout_is_checked(print_server, capsys):
+    scp, port, watcher = print_server
+    data = scp.config.data_root
+    with PrintClient(port) as client:
+        client.create_session()
+        _, rsp = client.create_film_box("STANDARD\\3,1")
+        client.fill(rsp, lambda position: grayscale_item(np.full((8, 8), 9, np.uint8)))
+        assert client.print_film_box()[0].Status == 0
+    [job_id] = watcher.wait_finished(1)
+    status, _, err = cli(capsys, data, "queue", "reprint", job_id, "--layout", "BOGUS")
+    assert status == 1 and "unsupported value 'BOGUS'" in err
+    status, _, err = cli(
+        capsys, data, "queue", "reprint", job_id, "--layout", "STANDARD\\2,1"
+    )
+    assert status == 1
+    assert err.strip() == (
+        "printserver: STANDARD\\2,1 has 2 boxes; the film has an image in box 3"
+    )
+    assert [p.name for p in scp.spool.jobs_dir.iterdir()] == [
+        job_id
+    ]  # nothing half-made
+    status, _, err = cli(capsys, data, "queue", "release", job_id)
+    assert (
+        err.strip()
+        == f"printserver: job {job_id} is done: only held jobs can be released"
+    )
