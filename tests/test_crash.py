@@ -94,7 +94,8 @@ def test_no_accepted_job_is_lost_or_printed_twice(tmp_path, seed):
     for _ in range(ROUNDS):
         port = free_port()
         proc = start(data, port)
-        client = threading.Thread(target=print_films, args=(port, results))
+        # A daemon: a client wedged by the kill must not hold the interpreter.
+        client = threading.Thread(target=print_films, args=(port, results), daemon=True)
         client.start()
         time.sleep(rng.uniform(0.0, 1.5))  # the kill point, not a synchronisation
         stop(proc, signal.SIGKILL)
