@@ -569,3 +569,30 @@ def test_printer_defined_formats(print_server, image_display_format, boxes):
         assert status.Status == 0x0000
         assert rsp.ImageDisplayFormat == image_display_format
         assert len(rsp.ReferencedImageBoxSequence) == boxes
+
+
+@pytest.mark.parametrize(
+    ("charset", "encoding"), [("ISO_IR 144", "iso8859_5"), ("ISO_IR 192", "utf-8")]
+)
+def test_annotation_text_in_the_session_character_set(print_server, charset, encoding):
+    scp, port, watcher = print_server
+    text = "Иванов ИИ"
+    with PrintClient(port, contexts=(META, BasicAnnotationBox)) as client:
+        client.create_session(SpecificCharacterSet=charset)
+        _, rsp = client.create_film_box(AnnotationDisplayFormatID="ANNOTATION")
+        [annotation] = rsp.ReferencedBasicAnnotationBoxSequence
+        ds = Dataset()
+        ds.AnnotationPosition = 1
+        ds.add_new(
+            0x20300020, "LO", text.encode(encoding)
+        )  # bytes as the modality sends
+        status, _ = client.assoc.send_n_set(
+            ds, BasicAnnotationBox, annotation.ReferencedSOPInstanceUID
+        )
+        assert status.Status == 0x0000
+        client.fill(rsp, lambda position: flat(100))
+        assert client.print_film_box()[0].Status == 0x0000
+    watcher.wait_finished(1)
+    [job_id] = scp.spool.job_ids()
+    [film] = scp.spool.load_films(job_id)
+    assert film.annotations == [("bottom", text)]
