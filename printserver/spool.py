@@ -42,8 +42,6 @@ DONE, FAILED, CANCELLED = "done", "failed", "cancelled"
 STATES = (PENDING, HELD, RENDERING, DONE, FAILED, CANCELLED)
 #: States the worker picks up again after a restart.
 RESUMABLE = (PENDING, RENDERING)
-#: States in which a job's work is over.
-FINISHED = (DONE, FAILED, CANCELLED)
 
 
 class JobNotFoundError(SpoolError):
