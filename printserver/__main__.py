@@ -4,6 +4,7 @@ Parses arguments, reads the configuration once and hands it down.
 """
 
 import argparse
+import json
 import logging
 import signal
 import sys
@@ -14,8 +15,9 @@ from types import FrameType
 
 from printserver import __version__, admin
 from printserver.config import Config, load_config
-from printserver.errors import ConfigError
+from printserver.errors import ConfigError, SpoolError
 from printserver.logsetup import init_logging
+from printserver.spool import Spool
 
 logger = logging.getLogger("printserver")
 
@@ -43,6 +45,19 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--config", help="TOML configuration file")
     admin.add_queue_parser(commands, common)
     admin.add_printers_parser(commands, common)
+
+    direct = commands.add_parser(
+        "print", parents=[common], help="print DICOM image files through the spool"
+    )
+    direct.add_argument("files", nargs="+", help="DICOM image files")
+    direct.add_argument(
+        "--layout", default="STANDARD\\1,1", help="Image Display Format"
+    )
+    direct.add_argument("--film-size", default="14INX17IN", help="Film Size ID")
+    direct.add_argument(
+        "--orientation", default="PORTRAIT", help="PORTRAIT or LANDSCAPE"
+    )
+    direct.add_argument("--printer", help="printer name (default: the first)")
 
     calibrate = commands.add_parser(
         "calibrate", help="write a printer's characteristic curve from a step wedge"
@@ -99,6 +114,31 @@ def serve(config: Config) -> int:
     return 0
 
 
+def print_command(config: Config, args: argparse.Namespace) -> int:
+    """Queue DICOM files as one job; the running server prints it."""
+    from printserver.direct import print_files  # noqa: PLC0415 - pydicom only here
+
+    printer = args.printer or config.default_printer.name
+    if printer not in {p.name for p in config.printers}:
+        print(f"printserver: no printer {printer!r}", file=sys.stderr)
+        return 1
+    try:
+        job_id = print_files(
+            Spool(config.data_root), [Path(f) for f in args.files],
+            image_display_format=args.layout, film_size_id=args.film_size.upper(),
+            film_orientation=args.orientation, printer=printer,
+        )  # fmt: skip
+    except SpoolError as exc:
+        print(f"printserver: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        json.dump(Spool(config.data_root).summary(job_id), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(f"job {job_id}: queued on {printer}")
+    return 0
+
+
 def calibrate(config: Config, args: argparse.Namespace) -> int:
     """Write the step wedge into the printer's profile and report."""
     from printserver import calibrate as calibration  # noqa: PLC0415 - numpy only here
@@ -143,8 +183,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         init_logging(args.log_level.upper())
         return serve(config)
-    if args.command == "calibrate":
-        return calibrate(config, args)
+    commands = {"calibrate": calibrate, "print": print_command}
+    if args.command in commands:
+        return commands[args.command](config, args)
     try:
         if args.command == "printers":
             return admin.run_printers(config, args)

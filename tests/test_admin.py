@@ -6,6 +6,7 @@ import json
 import numpy as np
 
 from printserver.__main__ import main
+from tests.net.test_dcmtk import write_images
 from tests.printclient import PrintClient, grayscale_item
 
 
@@ -171,3 +172,23 @@ def test_reprint_layout_is_checked(print_server, capsys):
         err.strip()
         == f"printserver: job {job_id} is done: only held jobs can be released"
     )
+
+
+def test_print_files_through_the_spool(print_server, capsys, tmp_path):
+
+    scp, _, watcher = print_server
+    data = scp.config.data_root
+    values = write_images(tmp_path, 5)
+    files = sorted(str(p) for p in tmp_path.glob("img*.dcm"))
+    status, job, _ = cli(capsys, data, "print", *files, "--layout", "STANDARD\\2,2")
+    assert status == 0 and job["films"] == 2  # 4 images, then 1
+    assert watcher.wait_finished(1) == {job["id"]: "done"}
+    films = scp.spool.load_films(job["id"])
+    assert [len(f.images) for f in films] == [4, 1]
+    assert int(films[1].images[1].pixels[0, 0]) == values[4]
+
+    (tmp_path / "not.dcm").write_text("hello")
+    status, _, err = cli(capsys, data, "print", str(tmp_path / "not.dcm"))
+    assert status == 1 and "not a DICOM image we can read" in err
+    status, _, err = cli(capsys, data, "print", files[0], "--layout", "STANDARD\\0,1")
+    assert status == 1 and "(2010,0010)" in err
