@@ -251,7 +251,8 @@ class Spool:
 
     def read_job(self, job_id: str) -> dict[str, Any]:
         """The job's request description (``job.json``)."""
-        return json.loads((self._dir(job_id) / JOB_FILE).read_text())  # type: ignore[no-any-return]
+        job: dict[str, Any] = json.loads((self._dir(job_id) / JOB_FILE).read_text())
+        return job
 
     def read_state(self, job_id: str) -> dict[str, Any]:
         """The job's current state (``state.json``).

@@ -145,18 +145,19 @@ def render_image(
     """An image at its printed size, as drive values (uint8)."""
     magnification = image.magnification_type or film.magnification_type
     fit = plan_fit(image, box, magnification, dpi)
+    viewing = viewing_for(film, image, printing)
     if image.photometric_interpretation == "RGB":
         values = _color_values(image)
     else:
         lut = image.presentation_lut or film.presentation_lut
-        values = to_pvalues(image, lut, viewing_for(film, image, printing))
+        values = to_pvalues(image, lut, viewing)
     placed = _center_crop(
         _resize(values, fit.width, fit.height, _RESAMPLE[magnification]), box
     )
     if image.photometric_interpretation == "RGB":
         rgb: np.ndarray = np.rint(placed * 255.0).astype(np.uint8)
         return rgb
-    return apply_tone(placed, tone_table(viewing_for(film, image, printing), printing))
+    return apply_tone(placed, tone_table(viewing, printing))
 
 
 def draw_annotations(band: np.ndarray, texts: list[str], background: int) -> None:

@@ -7,6 +7,7 @@ characteristic curve: a drive value.  Pure numpy.
 References: PS3.4 H.2.1.2 (the grayscale pipeline), PS3.14.
 """
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -84,14 +85,20 @@ def to_pvalues(
     return normalised
 
 
+@functools.lru_cache(maxsize=32)
 def tone_table(viewing: Viewing, printing: Printing) -> np.ndarray:
-    """8-bit drive value for each of 4096 P-Values (index 0 is darkest)."""
+    """8-bit drive value for each of 4096 P-Values (index 0 is darkest).
+
+    Cached: the images of a film (and of most jobs) share their settings.
+    The table is read-only.
+    """
     pvalues = np.linspace(0.0, 1.0, TABLE_SIZE)
     density = pvalue_to_density(pvalues, viewing)
     drive = drive_values(
         density, list(printing.characteristic_curve), viewing.min_density
     )
     table: np.ndarray = np.rint(np.clip(drive, 0.0, 1.0) * 255).astype(np.uint8)
+    table.setflags(write=False)
     return table
 
 
