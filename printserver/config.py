@@ -34,10 +34,73 @@ class PrinterConfig:
     """Name shown in logs, the queue and Printer Name (2110,0030)."""
 
     kind: str = "folder"
-    """Output kind.  Only ``folder`` exists so far."""
+    """Output kind: ``folder``, ``cups``, ``dicom`` or ``socket``."""
 
     path: str = ""
     """Folder for ``folder`` printers; empty means ``<data>/output``."""
+
+    formats: tuple[str, ...] = ("ps", "png")
+    """What a ``folder`` printer writes: any of ``ps``, ``pdf``, ``png``."""
+
+    host: str = ""
+    """Host of a ``socket`` or ``dicom`` printer, or of the CUPS server
+    (empty: the local one)."""
+
+    port: int = 0
+    """Its port (0: 9100 for sockets, 104 for DICOM, 631 for CUPS)."""
+
+    queue: str = ""
+    """Queue name of a ``cups`` printer."""
+
+    options: dict[str, str] = field(default_factory=dict)
+    """CUPS job options for a ``cups`` printer (``media``, ``sides``...)."""
+
+    rendition: str = "film"
+    """``film`` (the film PostScript) or ``paper`` (a PDF page per film,
+    fitted on ``paper_size`` with a header line), for ``cups``."""
+
+    paper_size: str = "A4"
+    """``A4`` or ``LETTER``, for the paper rendition."""
+
+    called_ae: str = ""
+    """AE title of a ``dicom`` film printer."""
+
+    calling_ae: str = ""
+    """Our AE title towards a ``dicom`` printer (empty: the server's)."""
+
+    mode: str = "composed"
+    """``composed`` (one STANDARD\\1,1 image per film) or ``passthrough``
+    (the original film and image boxes), for ``dicom`` printers."""
+
+    timeout: float = 30.0
+    """Seconds to wait for the printer (connect, each reply)."""
+
+    retries: int = 3
+    """Tries after the first failure to reach the printer (default 3)."""
+
+    retry_delay: float = 10.0
+    """Seconds before the first retry, doubled for each next one."""
+
+    on_error: str = "stop-printer"
+    """After the last retry: ``stop-printer`` (the job waits, the printer
+    is disabled), ``hold`` (the job), ``fail`` (the job), or ``fallback``
+    (the job moves to the ``fallback`` printer)."""
+
+    fallback: str = ""
+    """Printer that takes the jobs this one cannot print (``on_error =
+    "fallback"``), e.g. a paper printer behind CUPS for a film printer."""
+
+    called_ae_titles: tuple[str, ...] = ()
+    """Route: jobs sent to one of these AE titles of ours print here."""
+
+    calling_ae_titles: tuple[str, ...] = ()
+    """Route: jobs from these modalities' AE titles print here."""
+
+    medium_types: tuple[str, ...] = ()
+    """Route: jobs asking for one of these Medium Types print here."""
+
+    film_sizes: tuple[str, ...] = ()
+    """Route: jobs whose films are all of these Film Size IDs print here."""
 
     profile: str = "default"
     """Printer profile: a name in ``layouts/printers/<profile>.toml`` or a path
@@ -129,6 +192,17 @@ class Config:
         return self.data_root / "output"
 
 
+#: Printer keys with a fixed set of values.
+_CHOICES = {
+    "kind": ("folder", "cups", "dicom", "socket"),
+    "formats": ("ps", "png"),
+    "rendition": ("film", "paper"),
+    "paper_size": ("A4", "LETTER"),
+    "mode": ("composed", "passthrough"),
+    "on_error": ("stop-printer", "hold", "fail", "fallback"),
+}
+
+
 def _build(cls: type, table: Any, where: str) -> Any:
     """Make dataclass *cls* from a TOML table, naming any bad key."""
     if not isinstance(table, dict):
@@ -140,6 +214,19 @@ def _build(cls: type, table: Any, where: str) -> Any:
             raise ConfigError(f"{where}.{key}: unknown key")
         expected = known[key].type
         if expected is float and isinstance(value, int):
+            continue
+        if expected == tuple[str, ...]:
+            if not isinstance(value, list) or not all(
+                isinstance(v, str) for v in value
+            ):
+                raise ConfigError(f"{where}.{key}: expected a list of strings")
+            table = {**table, key: tuple(value)}
+            continue
+        if expected == dict[str, str]:
+            if not isinstance(value, dict) or not all(
+                isinstance(v, str) for v in value.values()
+            ):
+                raise ConfigError(f"{where}.{key}: expected a table of strings")
             continue
         if isinstance(expected, type) and not isinstance(value, expected):
             raise ConfigError(
@@ -196,14 +283,34 @@ def validate(config: Config, source: str = "<config>") -> None:
         raise ConfigError(f"{source}: server.port: {config.server.port} not in 1-65535")
     names = [p.name for p in config.printers]
     for i, printer in enumerate(config.printers):
-        if printer.kind != "folder":
-            raise ConfigError(
-                f"{source}: printers[{i}].kind: unknown kind {printer.kind!r}"
-            )
+        where = f"{source}: printers[{i}]"
         if names.count(printer.name) > 1:
-            raise ConfigError(
-                f"{source}: printers[{i}].name: duplicate {printer.name!r}"
-            )
+            raise ConfigError(f"{where}.name: duplicate {printer.name!r}")
+        _validate_printer(printer, names, where)
+
+
+def _validate_printer(printer: PrinterConfig, names: list[str], where: str) -> None:
+    """Check one printer's values and the keys its kind needs."""
+    for key, allowed in _CHOICES.items():
+        value = getattr(printer, key)
+        values = value if isinstance(value, tuple) else (value,)
+        for one in values:
+            if one not in allowed:
+                raise ConfigError(
+                    f"{where}.{key}: {one!r} is not one of {', '.join(allowed)}"
+                )
+    if printer.kind == "cups" and not printer.queue:
+        raise ConfigError(f"{where}.queue: a cups printer needs its queue name")
+    if printer.kind == "dicom" and not printer.called_ae:
+        raise ConfigError(f"{where}.called_ae: a dicom printer needs its AE title")
+    if printer.kind in ("dicom", "socket") and not printer.host:
+        raise ConfigError(f"{where}.host: a {printer.kind} printer needs a host")
+    if printer.on_error == "fallback" and printer.fallback not in names:
+        raise ConfigError(f"{where}.fallback: no printer named {printer.fallback!r}")
+    if printer.fallback and printer.fallback == printer.name:
+        raise ConfigError(f"{where}.fallback: a printer cannot be its own")
+    if printer.retries < 0 or printer.retry_delay < 0 or printer.timeout <= 0:
+        raise ConfigError(f"{where}: retries, retry_delay and timeout must be > 0")
 
 
 def load_config(path: str | Path | None = None, **overrides: Any) -> Config:

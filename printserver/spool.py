@@ -38,10 +38,12 @@ LOCK_FILE = ".lock"
 
 #: Job states.
 PENDING, HELD, RENDERING = "pending", "held", "rendering"
-DONE, FAILED, CANCELLED = "done", "failed", "cancelled"
-STATES = (PENDING, HELD, RENDERING, DONE, FAILED, CANCELLED)
+SENDING, DONE, FAILED, CANCELLED = "sending", "done", "failed", "cancelled"
+STATES = (PENDING, HELD, RENDERING, SENDING, DONE, FAILED, CANCELLED)
 #: States the worker picks up again after a restart.
-RESUMABLE = (PENDING, RENDERING)
+RESUMABLE = (PENDING, RENDERING, SENDING)
+#: Folder of a job's rendered files.
+OUTPUT_DIR = "out"
 
 
 class JobNotFoundError(SpoolError):
@@ -249,6 +251,10 @@ class Spool:
             raise JobNotFoundError(f"no job {job_id!r} in {self.jobs_dir}")
         return job_dir
 
+    def output_dir(self, job_id: str) -> Path:
+        """The folder of a job's rendered files (PostScript, previews)."""
+        return self._dir(job_id) / OUTPUT_DIR
+
     def read_job(self, job_id: str) -> dict[str, Any]:
         """The job's request description (``job.json``)."""
         job: dict[str, Any] = json.loads((self._dir(job_id) / JOB_FILE).read_text())
@@ -369,6 +375,18 @@ class Spool:
         log("job=%s %s -> %s: %s", job_id, previous, state, reason)
         return True
 
+    def record_progress(self, job_id: str, progress: dict[str, Any]) -> None:
+        """Merge *progress* into the job's ``progress``, durably.
+
+        An output records there what its printer has confirmed, so a job
+        resumed after a crash is not printed twice.
+        """
+        with self.locked(job_id):
+            current = self.read_state(job_id)
+            current["progress"] = {**(current.get("progress") or {}), **progress}
+            path = self._dir(job_id) / STATE_FILE
+            write_atomic(path, json.dumps(current, indent=1).encode())
+
     def _transition(
         self,
         job_id: str,
@@ -394,7 +412,7 @@ class Spool:
 
     def cancel(self, job_id: str, who: str = "admin") -> None:
         """Stop a job that has not printed; it is kept, and can be retried."""
-        allowed = (PENDING, HELD, RENDERING, FAILED)
+        allowed = (PENDING, HELD, RENDERING, SENDING, FAILED)
         self._transition(job_id, CANCELLED, allowed, f"cancelled by {who}")
 
     def retry(self, job_id: str, who: str = "admin") -> None:

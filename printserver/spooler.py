@@ -11,26 +11,33 @@ import logging
 import os
 import queue
 import threading
+import time
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 
 from printserver.config import Config, PrinterConfig
+from printserver.outputs import Delivery, OutputError, PrinterStatus, make_output
 from printserver.render import Printing, compose_film, write_postscript, write_preview
 from printserver.spool import (
     DONE,
     FAILED,
+    HELD,
     PENDING,
     RENDERING,
     RESUMABLE,
+    SENDING,
     JobNotFoundError,
     JobRequest,
     PrinterStates,
     Spool,
+    fsync_dir,
 )
 
 __all__ = ["JobRequest", "Spool", "Spooler"]
@@ -40,6 +47,8 @@ logger = logging.getLogger(__name__)
 _PRIORITY = {"HIGH": 0, "MED": 1, "LOW": 2}
 #: Seconds between rescans of the spool, should a watch miss a change.
 RESCAN_SECONDS = 30.0
+#: Seconds between questions to each printer about its status.
+STATUS_SECONDS = 30.0
 
 
 class _Wake(FileSystemEventHandler):
@@ -95,6 +104,11 @@ class Spooler:
         self._make_observer = observer
         self._observer: BaseObserver | None = None
         self._listeners: list[Callable[[str, str], None]] = []
+        self._timers: dict[str, threading.Timer] = {}
+        self.status_seconds = STATUS_SECONDS
+        self.outputs = {p.name: make_output(p, config) for p in config.printers}
+        self._statuses: dict[str, PrinterStatus] = {}
+        self._status_listeners: list[Callable[[str, PrinterStatus], None]] = []
 
     def start(self) -> None:
         """Queue every job left pending or half-rendered, then start."""
@@ -106,6 +120,8 @@ class Spooler:
                 self.enqueue(job_id)
         self._thread = threading.Thread(target=self._run, name="spooler", daemon=True)
         self._thread.start()
+        poller = threading.Thread(target=self._poll, name="printer-status", daemon=True)
+        poller.start()
         observer = self._make_observer()
         handler = _Wake(self.wake)
         observer.schedule(handler, str(self.spool.jobs_dir), recursive=True)
@@ -118,10 +134,22 @@ class Spooler:
         """Finish the job at hand (within *timeout*); the rest stay queued."""
         self._stopping.set()
         self._queue.put((-1, ""))
+        with self._lock:
+            for timer in self._timers.values():
+                timer.cancel()
         if self._observer is not None:
             self._observer.stop()
         if self._thread is not None:
             self._thread.join(timeout)
+        for output in self.outputs.values():
+            output.close()
+
+    def _poll(self) -> None:
+        """Ask the printers for their status now and every so often."""
+        while True:
+            self.poll_printers()
+            if self._stopping.wait(self.status_seconds):
+                return
 
     def add_listener(self, listener: Callable[[str, str], None]) -> None:
         """Call *listener(job_id, state)* after each state recorded."""
@@ -200,56 +228,219 @@ class Spooler:
         return changed
 
     def process(self, job_id: str) -> None:
-        """Render a job and write it to its printer, recording each state."""
+        """Render a job and send it to its printer, recording each state.
+
+        A job found in ``sending`` (the server stopped while its printer
+        had it) is sent again from what its output recorded, without
+        rendering anew.
+        """
         state = self.spool.read_state(job_id)
         if state["state"] not in RESUMABLE:
             return  # held, cancelled or done since it was queued
+        if self._backing_off(job_id, state):
+            return
         printer = self.config.printer(state.get("printer", ""))
         if not self.printers.get(printer.name)["enabled"]:
             logger.info("job=%s waits: printer %s is disabled", job_id, printer.name)
             return
 
+        rendered = [Path(p) for p in state.get("rendered") or []]
+        resume = state["state"] == SENDING and rendered
+        if not (resume and all(p.exists() for p in rendered)):
+            fresh = self._render_job(job_id, printer)
+            if fresh is None:
+                return
+            rendered = fresh
+        output = self.outputs[printer.name]
+        try:
+            sent = output.send(self._delivery(job_id, rendered))
+        except OutputError as exc:
+            self._send_failed(job_id, printer, exc)
+            return
+        self._printer_status(printer, PrinterStatus())
+        finished = self._set_state(
+            job_id, DONE, f"printed on {printer.name}", expect=(SENDING,),
+            outputs=[*sent, *map(str, rendered)], attempts=0, not_before=None,
+        )  # fmt: skip
+        if not finished:
+            logger.info("job=%s was cancelled while it was sent", job_id)
+
+    def _render_job(self, job_id: str, printer: PrinterConfig) -> list[Path] | None:
+        """Render into the job's folder; None when the job cannot go on."""
         started = self._set_state(
             job_id, RENDERING, f"on printer {printer.name}", expect=RESUMABLE
         )
         if not started:
-            return
+            return None
         try:
-            outputs = self._render_to_folder(job_id, printer)
+            rendered = self._render(job_id, printer)
         except (OSError, KeyError, ValueError) as exc:
             self._set_state(job_id, FAILED, f"render failed: {exc}", error=str(exc))
-            return
-        finished = self._set_state(
-            job_id, DONE, f"{len(outputs)} files written", expect=(RENDERING,),
-            outputs=outputs,
+            return None
+        sending = self._set_state(
+            job_id, SENDING, f"to {printer.kind} printer {printer.name}",
+            expect=(RENDERING,), rendered=[str(p) for p in rendered], progress={},
         )  # fmt: skip
-        if not finished:
+        if not sending:
             logger.info("job=%s was cancelled while rendering", job_id)
+            return None
+        return rendered
 
-    def _render_to_folder(self, job_id: str, printer: PrinterConfig) -> list[str]:
+    def _delivery(self, job_id: str, rendered: list[Path]) -> Delivery:
+        """What the output needs to print the job."""
+        job = self.spool.read_job(job_id)
+        state = self.spool.read_state(job_id)
+        printer = self.config.printer(state.get("printer", ""))
+        profile = self.config.profile(printer)
+        printing = Printing(profile.characteristic_curve, profile.reflective)
+        films = self.spool.load_films(job_id)
+
+        def compose(index: int) -> tuple[np.ndarray, int]:
+            film = films[index]
+            dpi = profile.dpi(film.requested_resolution_id)
+            return compose_film(film, dpi, printing), dpi
+
+        def record(progress: dict[str, Any]) -> None:
+            self.spool.record_progress(job_id, progress)
+
+        return Delivery(
+            job_id=job_id,
+            films=films,
+            postscript=next(p for p in rendered if p.suffix == ".ps"),
+            previews=[p for p in rendered if p.suffix == ".png"],
+            compose=compose,
+            work_dir=self.spool.output_dir(job_id),
+            session=job.get("film_session", {}),
+            origin_ae=job.get("calling_ae", ""),
+            created=job.get("created", ""),
+            progress=dict(state.get("progress") or {}),
+            record=record,
+        )
+
+    def _render(self, job_id: str, printer: PrinterConfig) -> list[Path]:
         """Compose every film; write the PostScript job and the previews."""
-        out_dir = self.config.printer_output_dir(printer)
-        out_dir.mkdir(parents=True, exist_ok=True)
+        out_dir = self.spool.output_dir(job_id)
+        out_dir.mkdir(exist_ok=True)
         films = self.spool.load_films(job_id)
         profile = self.config.profile(printer)
         printing = Printing(profile.characteristic_curve, profile.reflective)
 
         rasters = []
-        outputs = []
+        previews = []
         for index, film in enumerate(films, start=1):
             dpi = profile.dpi(film.requested_resolution_id)
             raster = compose_film(film, dpi, printing)
-            preview = out_dir / f"{job_id}-film-{index}.png"
+            preview = out_dir / f"film-{index}.png"
             write_preview(preview, raster, printer.preview_height)
-            outputs.append(str(preview))
+            previews.append(preview)
             rasters.append((film.film_size_id, raster, dpi))
 
-        # LIMITATION(LIM-004): one copy of each film, whatever the copies.
-        ps_path = out_dir / f"{job_id}.ps"
-        tmp = out_dir / f".{job_id}.ps.tmp"
+        # LIMITATION(LIM-004): one copy of each film in the PostScript.
+        ps_path = out_dir / "job.ps"
+        tmp = out_dir / ".job.ps.tmp"
         with open(tmp, "wb") as f:
             write_postscript(f, rasters, title=f"printserver job {job_id}")
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, ps_path)
-        return [str(ps_path), *outputs]
+        fsync_dir(out_dir)
+        return [ps_path, *previews]
+
+    # Failures: retry with backoff, then the printer's error policy.
+
+    def _backing_off(self, job_id: str, state: dict[str, Any]) -> bool:
+        """True when the job waits for its next try; wakes it then."""
+        not_before = state.get("not_before")
+        if not not_before:
+            return False
+        delay = not_before - time.time()
+        if delay <= 0:
+            return False
+        with self._lock:
+            if job_id not in self._timers:
+                timer = threading.Timer(delay, self._retry_due, (job_id,))
+                timer.daemon = True
+                self._timers[job_id] = timer
+                timer.start()
+        return True
+
+    def _retry_due(self, job_id: str) -> None:
+        with self._lock:
+            self._timers.pop(job_id, None)
+        self.enqueue(job_id)
+
+    def _send_failed(
+        self, job_id: str, printer: PrinterConfig, exc: OutputError
+    ) -> None:
+        """Retry later, or apply the printer's error policy."""
+        self._printer_status(printer, exc.status)
+        attempts = int(self.spool.read_state(job_id).get("attempts", 0)) + 1
+        if exc.transient and attempts <= printer.retries:
+            delay = printer.retry_delay * 2 ** (attempts - 1)
+            self._set_state(
+                job_id, PENDING,
+                f"{printer.name}: {exc}; try {attempts + 1} in {delay:g} s",
+                expect=(SENDING,), attempts=attempts, not_before=time.time() + delay,
+            )  # fmt: skip
+            return
+        tried = f"{printer.name}: {exc}"
+        if exc.transient:
+            tried += f" (after {attempts} tries)"
+        policy = printer.on_error
+        if policy == "fallback" and printer.fallback:
+            self._set_state(
+                job_id, PENDING, f"{tried}; failed over to {printer.fallback}",
+                expect=(SENDING,), printer=printer.fallback, attempts=0,
+                not_before=None, progress={}, rendered=[],
+            )  # fmt: skip
+        elif policy == "hold" and exc.transient:
+            self._set_state(
+                job_id, HELD, f"{tried}; held", expect=(SENDING,), attempts=0,
+                not_before=None,
+            )  # fmt: skip
+        elif policy == "stop-printer" and exc.transient:
+            self._set_state(
+                job_id, PENDING, f"{tried}; waits for printer {printer.name}",
+                expect=(SENDING,), attempts=0, not_before=None,
+            )  # fmt: skip
+            self.printers.set(printer.name, f"stopped: {exc}", enabled=False)
+        else:
+            self._set_state(
+                job_id, FAILED, tried, expect=(SENDING,), error=str(exc),
+                attempts=0, not_before=None,
+            )  # fmt: skip
+
+    # Printer status, as the Printer SOP reports it.
+
+    def printer_status(self, name: str) -> PrinterStatus:
+        """The last known status of printer *name*."""
+        return self._statuses.get(name, PrinterStatus())
+
+    def add_status_listener(
+        self, listener: Callable[[str, PrinterStatus], None]
+    ) -> None:
+        """Call *listener(printer_name, status)* when a printer's changes."""
+        self._status_listeners.append(listener)
+
+    def _printer_status(self, printer: PrinterConfig, status: PrinterStatus) -> None:
+        previous = self._statuses.get(printer.name, PrinterStatus())
+        self._statuses[printer.name] = status
+        if (previous.status, previous.info) == (status.status, status.info):
+            return
+        level = logging.INFO if status.status == "NORMAL" else logging.WARNING
+        logger.log(
+            level, "printer %s: %s (%s) %s", printer.name, status.status,
+            status.info, status.comment,
+        )  # fmt: skip
+        for listener in self._status_listeners:
+            listener(printer.name, status)
+
+    def poll_printers(self) -> None:
+        """Ask every printer for its status (a slow call per printer)."""
+        for printer in self.config.printers:
+            try:
+                status = self.outputs[printer.name].status()
+            except Exception:  # a backend's status query is a boundary
+                logger.exception("printer %s: status query failed", printer.name)
+                continue
+            self._printer_status(printer, status)

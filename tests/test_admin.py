@@ -59,13 +59,14 @@ def test_hold_release_cancel_retry(print_server, capsys):
     assert watcher.wait_finished(1) == {job_id: "done"}
 
     status, _, err = cli(capsys, data, "queue", "cancel", job_id)
-    assert status == 1 and "only pending/held/rendering/failed jobs" in err
+    assert status == 1 and "only pending/held/rendering/sending/failed jobs" in err
     status, shown, _ = cli(capsys, data, "queue", "show", job_id)
     assert [h["state"] for h in shown["history"]] == [
         "pending",
         "held",
         "pending",
         "rendering",
+        "sending",
         "done",
     ]
 

@@ -48,6 +48,10 @@ class _Job:
     held: list[str] = field(default_factory=list)
     """States reached before the N-ACTION reply went out."""
 
+    reported: str = ""
+    """The Execution Status last sent: a change of state within it (from
+    rendering to sending) is no news to the client."""
+
 
 class EventNotifier:
     """Sends N-EVENT-REPORTs from its own thread."""
@@ -107,6 +111,9 @@ class EventNotifier:
 
     def _queue_job_event(self, job_id: str, job: _Job, state: str) -> None:
         status, info = execution_status(state)
+        if status == job.reported:
+            return
+        job.reported = status
         ds = Dataset()
         ds.ExecutionStatusInfo = info
         event = {

@@ -21,6 +21,7 @@ __all__ = ["SOP_CLASS_UID", "execution_status", "handle_n_get"]
 _EXECUTION = {
     "pending": ("PENDING", "QUEUED"),
     "rendering": ("PRINTING", "NORMAL"),
+    "sending": ("PRINTING", "NORMAL"),
     "done": ("DONE", "NORMAL"),
     "failed": ("FAILURE", "INVALID PAGE DES"),
 }
