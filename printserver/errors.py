@@ -110,3 +110,7 @@ class SpoolError(Exception):
 
 class ConfigError(Exception):
     """The configuration is invalid; the message names the key."""
+
+
+class RenderError(Exception):
+    """A job could not be rendered or converted (e.g. Ghostscript failed)."""

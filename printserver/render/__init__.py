@@ -1,7 +1,7 @@
-"""Rendering: compose films from images and write them as PostScript and PNG.
+"""Rendering: compose films from images; write them as PostScript, PDF and PNG.
 
-Pure functions over numpy arrays.  May import ``layout``; never ``spooler``,
-``sop`` or ``scp``.
+Functions over numpy arrays; ``ghostscript`` runs the ``gs`` program.
+May import ``layout`` and ``errors``; never ``spooler``, ``sop`` or ``scp``.
 """
 
 from printserver.render.compose import (
@@ -18,6 +18,8 @@ from printserver.render.film import (
     PresentationLUT,
     SourceImage,
 )
+from printserver.render.ghostscript import write_pdf
+from printserver.render.paper import PaperHeader, write_paper_pdf
 from printserver.render.postscript import write_postscript
 from printserver.render.preview import write_preview
 from printserver.render.tone import Printing, density_gray, tone_table, viewing_for
@@ -27,6 +29,7 @@ __all__ = [
     "Fit",
     "FitValues",
     "MagnificationTypeValues",
+    "PaperHeader",
     "PolarityValues",
     "PresentationLUT",
     "Printing",
@@ -37,6 +40,8 @@ __all__ = [
     "plan_fit",
     "tone_table",
     "viewing_for",
+    "write_paper_pdf",
+    "write_pdf",
     "write_postscript",
     "write_preview",
 ]
