@@ -177,12 +177,20 @@ def run_printers(config: Config, args: argparse.Namespace) -> int:
     for printer in config.printers:
         state = states.get(printer.name)
         listing.append({"name": printer.name, "kind": printer.kind, **state})
-    lines = [f"{'PRINTER':16} {'KIND':8} {'PRINTS':9} {'JOBS':10} REASON"]
+    lines = [f"{'PRINTER':16} {'KIND':8} {'PRINTS':9} {'JOBS':10} {'STATUS':24} REASON"]
     lines += [
         f"{p['name']:16} {p['kind']:8} "
         f"{'enabled' if p['enabled'] else 'disabled':9} "
-        f"{'accepting' if p['accepting'] else 'rejecting':10} {p['reason']}"
+        f"{'accepting' if p['accepting'] else 'rejecting':10} "
+        f"{_status_text(p):24} {p['reason'] or p['status_comment']}"
         for p in listing
     ]
     _emit(args, listing, "\n".join(lines))
     return 0
+
+
+def _status_text(printer: dict[str, Any]) -> str:
+    """``NORMAL``, or ``FAILURE (PRINTER DOWN)``: the Printer SOP's terms."""
+    if printer["status"] == "NORMAL":
+        return "NORMAL"
+    return f"{printer['status']} ({printer['status_info']})"

@@ -185,6 +185,45 @@ class Config:
                 return printer
         return self.default_printer
 
+    @property
+    def ae_titles(self) -> tuple[str, ...]:
+        """Every AE title we answer to: ours, and each printer's routes."""
+        titles = [self.server.ae_title]
+        for printer in self.printers:
+            titles += [t for t in printer.called_ae_titles if t not in titles]
+        return tuple(titles)
+
+    def route(
+        self,
+        called_ae: str,
+        calling_ae: str,
+        medium_type: str = "",
+        film_sizes: tuple[str, ...] = (),
+    ) -> PrinterConfig:
+        """The printer a job goes to: the first whose routes all match.
+
+        A printer's route is its non-empty lists among ``called_ae_titles``,
+        ``calling_ae_titles``, ``medium_types`` and ``film_sizes``; an empty
+        *medium_type* or *film_sizes* (not known yet, at association time)
+        matches.  Printers without routes take only what no route claims,
+        on the first printer.
+        """
+        for printer in self.printers:
+            checks = (
+                (printer.called_ae_titles, (called_ae,)),
+                (printer.calling_ae_titles, (calling_ae,)),
+                (printer.medium_types, (medium_type,) if medium_type else ()),
+                (printer.film_sizes, film_sizes),
+            )
+            if not any(allowed for allowed, _ in checks):
+                continue
+            if all(
+                not allowed or all(v in allowed for v in values)
+                for allowed, values in checks
+            ):
+                return printer
+        return self.default_printer
+
     def printer_output_dir(self, printer: PrinterConfig) -> Path:
         """Folder a ``folder`` printer writes to."""
         if printer.path:
@@ -195,7 +234,7 @@ class Config:
 #: Printer keys with a fixed set of values.
 _CHOICES = {
     "kind": ("folder", "cups", "dicom", "socket"),
-    "formats": ("ps", "png"),
+    "formats": ("ps", "pdf", "png"),
     "rendition": ("film", "paper"),
     "paper_size": ("A4", "LETTER"),
     "mode": ("composed", "passthrough"),

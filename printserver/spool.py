@@ -424,8 +424,9 @@ class Spool:
         state = self.read_state(job_id)["state"]
         allowed = (PENDING, HELD, FAILED)
         self._transition(
-            job_id, state, allowed, f"moved to {printer} by {who}", printer=printer
-        )
+            job_id, state, allowed, f"moved to {printer} by {who}", printer=printer,
+            progress={}, rendered=[],
+        )  # fmt: skip
 
     def reprint(
         self, job_id: str, printer: str | None = None, image_display_format: str = ""
@@ -521,17 +522,34 @@ class PrinterStates:
         return states if isinstance(states, dict) else {}
 
     def get(self, name: str) -> dict[str, Any]:
-        """``enabled``, ``accepting`` and ``reason`` of one printer."""
-        state = {"enabled": True, "accepting": True, "reason": ""}
+        """``enabled``, ``accepting``, ``reason`` and the ``status``,
+        ``status_info`` and ``status_comment`` its output last reported."""
+        state = {
+            "enabled": True,
+            "accepting": True,
+            "reason": "",
+            "status": "NORMAL",
+            "status_info": "NORMAL",
+            "status_comment": "",
+        }
         state.update(self.read().get(name, {}))
         return state
 
     def set(self, name: str, reason: str = "", **changes: bool) -> None:
         """Record a change (``enabled=`` or ``accepting=``) with its reason."""
+        self._update(name, {**changes, "reason": reason})
+        logger.info("printer %s: %s (%s)", name, changes, reason or "no reason given")
+
+    def set_status(self, name: str, status: str, info: str, comment: str) -> None:
+        """Record what the printer's output last reported."""
+        self._update(
+            name, {"status": status, "status_info": info, "status_comment": comment}
+        )
+
+    def _update(self, name: str, changes: dict[str, Any]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.path.with_name(".printers.lock"), "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             states = self.read()
-            states[name] = {**self.get(name), **changes, "reason": reason}
+            states[name] = {**self.get(name), **changes}
             write_atomic(self.path, json.dumps(states, indent=1).encode())
-        logger.info("printer %s: %s (%s)", name, changes, reason or "no reason given")

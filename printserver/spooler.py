@@ -171,10 +171,11 @@ class Spooler:
         self._queue.put((_PRIORITY.get(session.get("PrintPriority", "MED"), 1), job_id))
 
     def _scan(self) -> None:
-        """Queue pending jobs not in line (released, retried, reprinted)."""
+        """Queue jobs not in line: released, retried, reprinted, or waiting
+        for a printer that was enabled."""
         for job_id in self.spool.job_ids():
             try:
-                if self.spool.read_state(job_id)["state"] == PENDING:
+                if self.spool.read_state(job_id)["state"] in (PENDING, SENDING):
                     self.enqueue(job_id)
             except (JobNotFoundError, FileNotFoundError):
                 continue
@@ -279,7 +280,7 @@ class Spooler:
             return None
         sending = self._set_state(
             job_id, SENDING, f"to {printer.kind} printer {printer.name}",
-            expect=(RENDERING,), rendered=[str(p) for p in rendered], progress={},
+            expect=(RENDERING,), rendered=[str(p) for p in rendered],
         )  # fmt: skip
         if not sending:
             logger.info("job=%s was cancelled while rendering", job_id)
@@ -335,11 +336,20 @@ class Spooler:
             previews.append(preview)
             rasters.append((film.film_size_id, raster, dpi))
 
-        # LIMITATION(LIM-004): one copy of each film in the PostScript.
+        # Copies and medium go in the PostScript for printers that get
+        # nothing else; CUPS takes them as job options, DICOM in the session.
+        session = self.spool.read_job(job_id).get("film_session", {})
+        copies, media_type = 1, ""
+        if printer.kind in ("folder", "socket"):
+            copies = max(1, int(session.get("NumberOfCopies", 1) or 1))
+            media_type = str(session.get("MediumType", "") or "")
         ps_path = out_dir / "job.ps"
         tmp = out_dir / ".job.ps.tmp"
         with open(tmp, "wb") as f:
-            write_postscript(f, rasters, title=f"printserver job {job_id}")
+            write_postscript(
+                f, rasters, title=f"printserver job {job_id}", copies=copies,
+                media_type=media_type,
+            )  # fmt: skip
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, ps_path)
@@ -378,7 +388,7 @@ class Spooler:
         if exc.transient and attempts <= printer.retries:
             delay = printer.retry_delay * 2 ** (attempts - 1)
             self._set_state(
-                job_id, PENDING,
+                job_id, SENDING,
                 f"{printer.name}: {exc}; try {attempts + 1} in {delay:g} s",
                 expect=(SENDING,), attempts=attempts, not_before=time.time() + delay,
             )  # fmt: skip
@@ -399,11 +409,12 @@ class Spooler:
                 not_before=None,
             )  # fmt: skip
         elif policy == "stop-printer" and exc.transient:
+            # The job keeps its place; it goes on when the printer is enabled.
+            self.printers.set(printer.name, f"stopped: {exc}", enabled=False)
             self._set_state(
-                job_id, PENDING, f"{tried}; waits for printer {printer.name}",
+                job_id, SENDING, f"{tried}; printer {printer.name} stopped",
                 expect=(SENDING,), attempts=0, not_before=None,
             )  # fmt: skip
-            self.printers.set(printer.name, f"stopped: {exc}", enabled=False)
         else:
             self._set_state(
                 job_id, FAILED, tried, expect=(SENDING,), error=str(exc),
@@ -432,6 +443,12 @@ class Spooler:
             level, "printer %s: %s (%s) %s", printer.name, status.status,
             status.info, status.comment,
         )  # fmt: skip
+        try:
+            self.printers.set_status(
+                printer.name, status.status, status.info, status.comment
+            )
+        except OSError as exc:
+            logger.error("printer %s: cannot record its status: %s", printer.name, exc)
         for listener in self._status_listeners:
             listener(printer.name, status)
 

@@ -27,6 +27,14 @@ apt_install() {
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
+build_deps() {
+    # pycups is built from source: it needs libcups headers and a compiler.
+    apt_install libcups2-dev gcc
+    local include
+    include="$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["include"])')"
+    [ -f "$include/Python.h" ] || apt_install python3-dev
+}
+
 make_venv() {
     if ! python3 -c "import venv, ensurepip" 2>/dev/null; then
         apt_install python3-venv

@@ -3,6 +3,7 @@
 # embedded default configuration (AE PRINTSCP, port 11112, data in ./spool).
 # Extra arguments go to `printserver serve`, e.g. --port 10400.
 source "$(dirname "$0")/_setup.sh"
+build_deps
 make_venv
 "$VENV/bin/python" -m pip install -q -e "$ROOT"
 cd "$ROOT"

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Set up what is missing (Debian: ghostscript, dcmtk, fonts-dejavu-core; Python: the project and
-# its test and lint groups), check lint and types, and run the whole test
-# suite.  Extra arguments go to pytest.
+# Set up what is missing (Debian: ghostscript, dcmtk, cups, fonts-dejavu-core
+# and what pycups builds with; Python: the project and its test and lint
+# groups), check lint and types, and run the whole test suite.  Extra
+# arguments go to pytest.
 source "$(dirname "$0")/_setup.sh"
-apt_install ghostscript dcmtk fonts-dejavu-core
+apt_install ghostscript dcmtk fonts-dejavu-core cups cups-client
+build_deps
 make_venv
 "$VENV/bin/python" -m pip install -q -e "$ROOT" \
     --group "$ROOT/pyproject.toml:test" --group "$ROOT/pyproject.toml:lint"

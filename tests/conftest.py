@@ -119,7 +119,7 @@ def gsdf_gray(pvalue, viewing=None):
 
 def require_tool(name: str, package: str) -> str:
     """Path of a program, or skip naming the Debian package to install."""
-    path = shutil.which(name, path="/usr/bin:/usr/local/bin:/bin")
+    path = shutil.which(name, path="/usr/sbin:/usr/bin:/usr/local/bin:/sbin:/bin")
     if path is None:
         pytest.skip(f"{name} not found: install the Debian package {package}")
     return path

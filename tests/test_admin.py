@@ -46,6 +46,9 @@ def test_hold_release_cancel_retry(print_server, capsys):
             "enabled": True,
             "accepting": True,
             "reason": "",
+            "status": "NORMAL",
+            "status_info": "NORMAL",
+            "status_comment": "",
         }
     ]
     status, _, err = cli(capsys, data, "queue", "hold", job_id)

@@ -51,3 +51,38 @@ def test_readme_example_parses():
     assert config.server.max_pdu_size == 262144
     assert config.spool.min_free_mb == 200
     assert config.printers[0].profile == "default"
+
+
+def test_readme_printer_example_parses():
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    block = readme.split("```toml\n")[2].split("```", 1)[0]
+    config = parse_config(block, "README.md")
+    film, paper = config.printers
+    assert (film.kind, film.on_error, film.fallback) == ("socket", "fallback", "paper")
+    assert (paper.kind, paper.rendition, paper.options) == (
+        "cups",
+        "paper",
+        {"media": "A4"},
+    )
+    assert config.route("PAPER", "CT1") is paper
+    assert config.route("PAPER", "CT1", "PAPER", ("A4",)) is paper
+    assert config.route("PRINTSCP", "CT1", "PAPER") is film
+    assert config.ae_titles == ("PRINTSCP", "PAPER")
+
+
+@pytest.mark.parametrize(
+    ("printer", "message"),
+    [
+        ('kind = "laser"', "printers\\[0\\].kind: 'laser' is not one of"),
+        ('kind = "cups"', "printers\\[0\\].queue: a cups printer needs"),
+        ('kind = "socket"', "printers\\[0\\].host: a socket printer needs"),
+        ('on_error = "fallback"\nfallback = "x"', "fallback: no printer named 'x'"),
+        ('formats = ["ps", "tiff"]', "formats: 'tiff' is not one of"),
+        ('formats = "ps"', "formats: expected a list of strings"),
+        ("options = { copies = 2 }", "options: expected a table of strings"),
+        ("retries = -1", "retries, retry_delay and timeout"),
+    ],
+)
+def test_bad_printer_keys_are_named(printer, message):
+    with pytest.raises(ConfigError, match=message):
+        parse_config(f'[[printers]]\nname = "p"\n{printer}\n', "ps.toml")

@@ -5,9 +5,7 @@ Lifting a limitation means changing its test here.
 
 import numpy as np
 
-from printserver.config import load_config
-from printserver.render import Film, SourceImage, compose_film
-from printserver.spooler import JobRequest, Spool, Spooler
+from printserver.render import SourceImage, compose_film
 from tests.soputil import FILM_BOX, call, ds, session_ref
 
 
@@ -29,20 +27,3 @@ def test_lim_001_configuration_information_is_not_applied(ctx):
         rasters.append(compose_film(film, 10))
     assert rsp.dataset.ConfigurationInformation == "CS009"
     assert np.array_equal(rasters[0], rasters[1])
-
-
-def test_lim_004_one_copy_is_written(tmp_path):
-    config = load_config(None, data=str(tmp_path))
-    spool = Spool(config.data_root)
-    spool.ensure()
-    image = SourceImage(np.full((4, 4), 9, np.uint8), 8, "MONOCHROME2")
-    film = Film("STANDARD\\1,1", "8INX10IN", images={1: image})
-    job_id = spool.submit(
-        JobRequest("A", "B", "folder", [film], film_session={"NumberOfCopies": 3})
-    )
-    Spooler(spool, config).process(job_id)
-    outputs = spool.read_state(job_id)["outputs"]
-    ps = next(p for p in outputs if p.endswith(".ps"))
-    with open(ps, "rb") as f:
-        assert f.read().count(b"%%Page: ") == 1
-    assert spool.read_job(job_id)["film_session"]["NumberOfCopies"] == 3

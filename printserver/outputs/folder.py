@@ -9,7 +9,9 @@ import os
 import shutil
 from pathlib import Path
 
+from printserver.errors import RenderError
 from printserver.outputs.base import Delivery, Output, OutputError, register
+from printserver.render import write_pdf
 from printserver.spool import fsync_dir
 
 
@@ -40,6 +42,14 @@ class FolderOutput(Output):
         pairs: list[tuple[Path, Path]] = []
         if "ps" in self.printer.formats:
             pairs.append((delivery.postscript, folder / f"{job}.ps"))
+        if "pdf" in self.printer.formats:
+            pdf = delivery.work_dir / "job.pdf"
+            if not pdf.exists():
+                try:
+                    write_pdf(delivery.postscript, pdf)
+                except RenderError as exc:
+                    raise OutputError(str(exc), transient=False) from exc
+            pairs.append((pdf, folder / f"{job}.pdf"))
         if "png" in self.printer.formats:
             for index, preview in enumerate(delivery.previews, start=1):
                 pairs.append((preview, folder / f"{job}-film-{index}.png"))

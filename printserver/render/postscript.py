@@ -42,6 +42,9 @@ def write_postscript(
     films: Iterable[tuple[str, np.ndarray, int]],
     title: str,
     compress_level: int = 1,
+    *,
+    copies: int = 1,
+    media_type: str = "",
 ) -> int:
     """Write a PostScript Level 3 job with one page per film.
 
@@ -58,6 +61,10 @@ def write_postscript(
     compress_level : int
         zlib level for the FlateDecode data.  Level 1 is several times
         faster than 6 on films and only about 6% larger.
+    copies : int
+        Copies of the whole job the device makes (``/NumCopies``).
+    media_type : str
+        Requested medium (``/MediaType``, e.g. ``BLUE FILM``); empty: none.
 
     Returns
     -------
@@ -84,8 +91,15 @@ def write_postscript(
     for index, (size_id, w, h) in enumerate(media):
         prefix = "%%DocumentMedia:" if index == 0 else "%%+"
         header.append(f"{prefix} {size_id} {_fmt(w)} {_fmt(h)} 0 () ()")
-    header += [f"%%Pages: {len(pages)}", "%%EndComments", "%%BeginProlog"]
-    header += ["%%EndProlog", "%%BeginSetup", "%%EndSetup", ""]
+    header.append(f"%%Pages: {len(pages)}")
+    if copies > 1:
+        header.append(f"%%Requirements: numcopies({copies})")
+    header += ["%%EndComments", "%%BeginProlog", "%%EndProlog", "%%BeginSetup"]
+    if copies > 1:
+        header.append(f"<< /NumCopies {copies} >> setpagedevice")
+    if media_type:
+        header.append(f"<< /MediaType {_ps_string(media_type)} >> setpagedevice")
+    header += ["%%EndSetup", ""]
     out.write("\n".join(header).encode("ascii"))
 
     for number, (size_id, raster, (w, h)) in enumerate(pages, start=1):
@@ -100,6 +114,13 @@ def write_postscript(
 
     out.write(b"%%Trailer\n%%EOF\n")
     return len(pages)
+
+
+def _ps_string(text: str) -> str:
+    """*text* as a PostScript string literal (printable ASCII)."""
+    safe = "".join(c if " " <= c <= "~" else "?" for c in text)
+    escaped = safe.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+    return f"({escaped})"
 
 
 def _write_page(

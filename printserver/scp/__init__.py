@@ -35,6 +35,7 @@ from pynetdicom.transport import ThreadedAssociationServer
 
 from printserver.config import Config
 from printserver.errors import PrintServerError
+from printserver.outputs import PrinterStatus
 from printserver.scp._events import EventNotifier
 from printserver.scp._guard import guard
 from printserver.sop import PrintContext, PrinterState, Request, Response, dispatch
@@ -111,9 +112,15 @@ class PrintSCP:
         self._counter = itertools.count(1)
         self._incidents = itertools.count(1)
         self._lock = threading.Lock()
-        self.printer_state = PrinterState()
+        self.printer_states = {p.name: PrinterState() for p in config.printers}
         self.events = EventNotifier()
         self.spooler.add_listener(self.events.state_changed)
+        self.spooler.add_status_listener(self._on_printer_status)
+
+    @property
+    def printer_state(self) -> PrinterState:
+        """The status of the default printer."""
+        return self.printer_states[self.config.default_printer.name]
 
     def _make_ae(self) -> AE:
         ae = AE(ae_title=self.config.server.ae_title)
@@ -138,6 +145,7 @@ class PrintSCP:
         handlers: list[Any] = [
             (evt.EVT_DIMSE_SENT, self._on_dimse_sent),
             (evt.EVT_CONN_OPEN, self._on_conn_open),
+            (evt.EVT_REQUESTED, self._on_requested),
             (evt.EVT_ACCEPTED, self._on_accepted),
             (evt.EVT_REJECTED, self._on_rejected),
             (evt.EVT_RELEASED, self._on_ended, ["released"]),
@@ -180,14 +188,22 @@ class PrintSCP:
         self.events.stop()
         logger.info("stopped")
 
-    def set_printer_status(self, printer_status: str, printer_status_info: str) -> None:
-        """Change the Printer's status and tell every open association.
+    def _on_printer_status(self, name: str, status: PrinterStatus) -> None:
+        """Spooler listener: what an output found out about its printer."""
+        self.set_printer_status(status.status, status.info, name)
+
+    def set_printer_status(
+        self, printer_status: str, printer_status_info: str, printer: str = ""
+    ) -> None:
+        """Change a printer's status (the default one's when *printer* is
+        empty) and tell every open association printing to it.
 
         References
         ----------
         PS3.4 H.4.6.1 (Printer N-EVENT-REPORT).
         """
-        state = self.printer_state
+        name = printer or self.config.default_printer.name
+        state = self.printer_states[name]
         if (state.printer_status, state.printer_status_info) == (
             printer_status,
             printer_status_info,
@@ -196,8 +212,15 @@ class PrintSCP:
         state.printer_status = printer_status
         state.printer_status_info = printer_status_info
         level = logging.INFO if printer_status == "NORMAL" else logging.WARNING
-        logger.log(level, "printer status %s (%s)", printer_status, printer_status_info)
-        open_assocs = [(a, ctx.log) for a, ctx in list(self._contexts.items())]
+        logger.log(
+            level, "printer %s status %s (%s)", name, printer_status,
+            printer_status_info,
+        )  # fmt: skip
+        open_assocs = [
+            (a, ctx.log)
+            for a, ctx in list(self._contexts.items())
+            if ctx.printer.name == name
+        ]
         self.events.printer_changed(open_assocs, printer_status, printer_status_info)
 
     # Association lifecycle ------------------------------------------------
@@ -217,6 +240,14 @@ class PrintSCP:
             self._numbers[event.assoc] = next(self._counter)
         guard(event.assoc, self._contexts.get, self._log(event.assoc))
 
+    def _on_requested(self, event: evt.Event) -> None:
+        # Answer to every AE title a printer route names, not only ours:
+        # pynetdicom compares the called AE title with the acceptor's.
+        request: Any = event.assoc.requestor.primitive
+        called = str(request.called_ae_title).strip()
+        if called != event.assoc.acceptor.ae_title and called in self.config.ae_titles:
+            event.assoc.acceptor.ae_title = called
+
     def _on_accepted(self, event: evt.Event) -> None:
         assoc = event.assoc
         accepted = frozenset(str(cx.abstract_syntax) for cx in assoc.accepted_contexts)
@@ -225,17 +256,18 @@ class PrintSCP:
         def job_created(job_id: str, print_job_uid: str) -> None:
             self.events.job_created(assoc, job_id, print_job_uid, log)
 
+        printer = self.config.route(assoc.acceptor.ae_title, assoc.requestor.ae_title)
         self._contexts[assoc] = PrintContext(
             config=self.config,
-            printer=self.config.default_printer,
-            profile=self.config.profile(self.config.default_printer),
+            printer=printer,
+            profile=self.config.profile(printer),
             spool=self.spool,
             spooler=self.spooler,
             calling_ae=assoc.requestor.ae_title,
             called_ae=assoc.acceptor.ae_title,
             accepted_abstract_syntaxes=accepted,
             log=log,
-            printer_state=self.printer_state,
+            printer_state=self.printer_states[printer.name],
             on_job_created=job_created,
         )
         log.info("association accepted (%d contexts)", len(accepted))

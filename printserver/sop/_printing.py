@@ -38,11 +38,17 @@ def print_films(
 
     session = ctx.film_session.attributes if ctx.film_session else Dataset()
     print_job_uid = generate_uid()
+    printer = ctx.config.route(
+        ctx.called_ae,
+        ctx.calling_ae,
+        str(session.get("MediumType", "")),
+        tuple(film.film_size_id for film in films),
+    )
     request = JobRequest(
         print_job_uid=print_job_uid,
         calling_ae=ctx.calling_ae,
         called_ae=ctx.called_ae,
-        printer=ctx.printer.name,
+        printer=printer.name,
         films=films,
         film_session={
             "NumberOfCopies": int(session.get("NumberOfCopies", 1)),
@@ -53,10 +59,10 @@ def print_films(
         },
     )
     error = SessionQueueFullError if session_level else QueueFullError
-    printer_state = PrinterStates(ctx.spool.data_root).get(ctx.printer.name)
+    printer_state = PrinterStates(ctx.spool.data_root).get(printer.name)
     if not printer_state["accepting"]:
         reason = printer_state["reason"] or "rejected by the admin"
-        raise error(f"printer {ctx.printer.name} takes no jobs: {reason}")
+        raise error(f"printer {printer.name} takes no jobs: {reason}")
     job_bytes = sum(i.pixels.nbytes for film in films for i in film.images.values())
     limits = ctx.config.spool
     try:
