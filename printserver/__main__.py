@@ -86,6 +86,7 @@ def _config(args: argparse.Namespace) -> Config:
 def serve(config: Config) -> int:
     """Run the server until SIGTERM or SIGINT."""
     # pynetdicom is imported only when serving, not for queue commands.
+    from printserver.hotfolder import HotFolders  # noqa: PLC0415
     from printserver.scp import PrintSCP  # noqa: PLC0415
 
     scp = PrintSCP(config)
@@ -100,6 +101,13 @@ def serve(config: Config) -> int:
         )
         scp.spooler.stop()
         return 1
+    hotfolders = HotFolders(config, scp.spool, scp.spooler.enqueue)
+    try:
+        hotfolders.start()
+    except OSError as exc:
+        logger.critical("cannot start: hot folder: %s", exc)
+        scp.stop()
+        return 1
 
     stop = threading.Event()
 
@@ -110,6 +118,7 @@ def serve(config: Config) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     stop.wait()
+    hotfolders.stop()
     scp.stop()
     return 0
 

@@ -1,7 +1,7 @@
 """Typed configuration: one TOML file, an embedded default, CLI overrides.
 
 Read once at start-up and passed down; no module-level state.  A leaf
-module: imports only ``errors`` and ``profile``.
+module: imports only ``errors``, ``profile`` and ``preset``.
 """
 
 import tomllib
@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from printserver.errors import ConfigError
+from printserver.preset import Preset, check_preset, load_preset
 from printserver.profile import PrinterProfile, load_profile
 
 #: The configuration used when no file is given: one folder printer.
@@ -155,6 +156,26 @@ class ServerConfig:
 
 
 @dataclass(frozen=True)
+class HotFolderConfig:
+    """A folder whose DICOM files are printed with a preset."""
+
+    path: str
+    """The folder watched; created at start.  Printed files move to its
+    ``done/``, files that cannot print to ``rejected/``."""
+
+    preset: str
+    """Preset: a name in ``layouts/presets/<preset>.toml`` or a path to a
+    ``.toml`` file."""
+
+    printer: str = ""
+    """Printer name; empty means the preset's printer, else the first."""
+
+    settle_seconds: float = 2.0
+    """Seconds a file must stay unchanged, and the folder quiet, before
+    its files are taken (default 2)."""
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration."""
 
@@ -163,6 +184,9 @@ class Config:
     profiles: dict[str, PrinterProfile] = field(default_factory=dict)
     spool: SpoolConfig = field(default_factory=SpoolConfig)
     """Profiles by name, loaded for every printer at start."""
+    hotfolders: tuple[HotFolderConfig, ...] = ()
+    presets: dict[str, Preset] = field(default_factory=dict)
+    """Presets by name, loaded for every hot folder at start."""
 
     @property
     def data_root(self) -> Path:
@@ -230,6 +254,11 @@ class Config:
             return Path(printer.path).expanduser().resolve()
         return self.data_root / "output"
 
+    def hotfolder_printer(self, hotfolder: HotFolderConfig) -> PrinterConfig:
+        """The printer a hot folder's jobs go to."""
+        name = hotfolder.printer or self.presets[hotfolder.preset].printer
+        return self.printer(name)
+
 
 #: Printer keys with a fixed set of values.
 _CHOICES = {
@@ -291,7 +320,7 @@ def parse_config(text: str, source: str = "<embedded>") -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: {exc}") from exc
 
-    unknown = set(doc) - {"server", "printers", "spool"}
+    unknown = set(doc) - {"server", "printers", "spool", "hotfolders"}
     if unknown:
         raise ConfigError(f"{source}: unknown section {sorted(unknown)[0]!r}")
     server = _build(ServerConfig, doc.get("server", {}), f"{source}: server")
@@ -309,8 +338,29 @@ def parse_config(text: str, source: str = "<embedded>") -> Config:
             raise ConfigError(f"{source}: printers[{i}].profile: {exc}") from exc
     spool = _build(SpoolConfig, doc.get("spool", {}), f"{source}: spool")
     config = Config(server=server, printers=printers, profiles=profiles, spool=spool)
+    config = _with_hotfolders(config, doc.get("hotfolders", []), source)
     validate(config, source)
     return config
+
+
+def _with_hotfolders(config: Config, tables: Any, source: str) -> Config:
+    """*config* with the ``[[hotfolders]]`` tables and their presets."""
+    if not isinstance(tables, list):
+        raise ConfigError(f"{source}: hotfolders: expected [[hotfolders]] tables")
+    hotfolders = []
+    presets = {}
+    for i, table in enumerate(tables):
+        where = f"{source}: hotfolders[{i}]"
+        for key in ("path", "preset"):
+            if isinstance(table, dict) and key not in table:
+                raise ConfigError(f"{where}.{key}: missing")
+        hotfolder = _build(HotFolderConfig, table, where)
+        try:
+            presets[hotfolder.preset] = load_preset(hotfolder.preset)
+        except ConfigError as exc:
+            raise ConfigError(f"{where}.preset: {exc}") from exc
+        hotfolders.append(hotfolder)
+    return replace(config, hotfolders=tuple(hotfolders), presets=presets)
 
 
 def validate(config: Config, source: str = "<config>") -> None:
@@ -326,6 +376,7 @@ def validate(config: Config, source: str = "<config>") -> None:
         if names.count(printer.name) > 1:
             raise ConfigError(f"{where}.name: duplicate {printer.name!r}")
         _validate_printer(printer, names, where)
+    _validate_hotfolders(config, source)
 
 
 def _validate_printer(printer: PrinterConfig, names: list[str], where: str) -> None:
@@ -350,6 +401,35 @@ def _validate_printer(printer: PrinterConfig, names: list[str], where: str) -> N
         raise ConfigError(f"{where}.fallback: a printer cannot be its own")
     if printer.retries < 0 or printer.retry_delay < 0 or printer.timeout <= 0:
         raise ConfigError(f"{where}: retries, retry_delay and timeout must be > 0")
+
+
+def _validate_hotfolders(config: Config, source: str) -> None:
+    """Check each hot folder's path, timing, printer and preset."""
+    names = {p.name for p in config.printers}
+    paths: list[Path] = []
+    for i, hotfolder in enumerate(config.hotfolders):
+        where = f"{source}: hotfolders[{i}]"
+        path = Path(hotfolder.path).expanduser().resolve()
+        if not hotfolder.path or path in paths:
+            raise ConfigError(f"{where}.path: empty or duplicate {hotfolder.path!r}")
+        paths.append(path)
+        if not 0 < hotfolder.settle_seconds <= 3600:
+            raise ConfigError(
+                f"{where}.settle_seconds: {hotfolder.settle_seconds} not in 0-3600"
+            )
+
+        preset = config.presets[hotfolder.preset]
+        if hotfolder.printer and hotfolder.printer not in names:
+            raise ConfigError(f"{where}.printer: no printer {hotfolder.printer!r}")
+        if not hotfolder.printer and preset.printer and preset.printer not in names:
+            raise ConfigError(
+                f"{where}.preset: preset {preset.path}: printer: "
+                f"no printer {preset.printer!r}"
+            )
+        try:
+            check_preset(preset, config.profile(config.hotfolder_printer(hotfolder)))
+        except ConfigError as exc:
+            raise ConfigError(f"{where}.preset: {exc}") from exc
 
 
 def load_config(path: str | Path | None = None, **overrides: Any) -> Config:

@@ -5,11 +5,15 @@ a printer; the job waits in the spool like any other.  Part of the spooler
 layer (reads files with pydicom, writes through ``spool``).
 """
 
+import struct
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pydicom
-from pydicom.errors import InvalidDicomError
+from pydicom import Dataset
+from pydicom.errors import BytesLengthException, InvalidDicomError
 
 from printserver.errors import SpoolError
 from printserver.layout import (
@@ -18,12 +22,79 @@ from printserver.layout import (
     film_sizes,
     parse_image_display_format,
 )
-from printserver.render import Film, SourceImage
+from printserver.preset import Preset
+from printserver.profile import PrinterProfile
+from printserver.render import Film, MagnificationTypeValues, SourceImage
 from printserver.spool import JobRequest, Spool
+
+#: What pydicom raises on a file that is not DICOM or is malformed.
+UNREADABLE: tuple[type[Exception], ...] = (
+    InvalidDicomError,
+    BytesLengthException,
+    OSError,
+    EOFError,
+    struct.error,
+    AttributeError,
+    IndexError,
+    KeyError,
+    TypeError,
+    ValueError,
+    RuntimeError,
+    NotImplementedError,
+)
+
+
+def read_dataset(path: Path) -> Dataset:
+    """The DICOM file at *path*, pixel data included.
+
+    Raises
+    ------
+    SpoolError
+        If the file cannot be read or is not a DICOM file.
+    """
+    try:
+        return pydicom.dcmread(path)
+    except UNREADABLE as exc:
+        raise SpoolError(f"not a DICOM image we can read ({exc})") from None
+
+
+def source_image(ds: Dataset) -> SourceImage:
+    """The first frame of a DICOM image, as stored values.
+
+    Raises
+    ------
+    SpoolError
+        If *ds* has no pixel data, or is not a grayscale or RGB image we can
+        decode; the message gives the reason, without the file's name.
+    """
+    if "PixelData" not in ds:
+        raise SpoolError("no (7FE0,0010) Pixel Data: not an image")
+    try:
+        pixels = ds.pixel_array
+        photometric = str(ds.get("PhotometricInterpretation", "MONOCHROME2"))
+        if int(ds.get("NumberOfFrames", 1) or 1) > 1:
+            pixels = pixels[0]
+        bits_stored = int(ds.get("BitsStored", 8))
+        signed = bool(ds.get("PixelRepresentation", 0))
+    except UNREADABLE as exc:
+        raise SpoolError(f"not a DICOM image we can read ({exc})") from None
+
+    if photometric == "RGB" or pixels.ndim == 3:
+        return SourceImage(np.ascontiguousarray(pixels, np.uint8), 8, "RGB")
+    if photometric not in ("MONOCHROME1", "MONOCHROME2"):
+        raise SpoolError(
+            f"(0028,0004) Photometric Interpretation {photometric} not printable"
+        )
+    if signed:
+        # Signed values (CT): shift so the smallest stored value is 0.
+        pixels = pixels.astype(np.int32) + (1 << (bits_stored - 1))
+    dtype = np.uint8 if bits_stored <= 8 else np.uint16
+    values = np.clip(pixels, 0, (1 << bits_stored) - 1).astype(dtype)
+    return SourceImage(values, bits_stored, photometric)
 
 
 def read_image(path: Path) -> SourceImage:
-    """The first frame of a DICOM image file, as stored values.
+    """The first frame of the DICOM image file at *path*, as stored values.
 
     Raises
     ------
@@ -31,32 +102,48 @@ def read_image(path: Path) -> SourceImage:
         If the file is not a grayscale or RGB DICOM image we can decode.
     """
     try:
-        ds = pydicom.dcmread(path)
-        pixels = ds.pixel_array
-    except (
-        InvalidDicomError,
-        OSError,
-        AttributeError,
-        ValueError,
-        RuntimeError,
-    ) as exc:
-        raise SpoolError(f"{path}: not a DICOM image we can read ({exc})") from None
-    photometric = str(ds.get("PhotometricInterpretation", "MONOCHROME2"))
-    if int(ds.get("NumberOfFrames", 1) or 1) > 1:
-        pixels = pixels[0]
-    if photometric == "RGB" or pixels.ndim == 3:
-        return SourceImage(np.ascontiguousarray(pixels, np.uint8), 8, "RGB")
-    if photometric not in ("MONOCHROME1", "MONOCHROME2"):
-        raise SpoolError(
-            f"{path}: Photometric Interpretation {photometric} not printable"
-        )
-    bits_stored = int(ds.get("BitsStored", 8))
-    if int(ds.get("PixelRepresentation", 0)):
-        # Signed values (CT): shift so the smallest stored value is 0.
-        pixels = pixels.astype(np.int32) + (1 << (bits_stored - 1))
-    dtype = np.uint8 if bits_stored <= 8 else np.uint16
-    values = np.clip(pixels, 0, (1 << bits_stored) - 1).astype(dtype)
-    return SourceImage(values, bits_stored, photometric)
+        return source_image(read_dataset(path))
+    except SpoolError as exc:
+        raise SpoolError(f"{path}: {exc}") from None
+
+
+def lay_out(images: list[SourceImage], film: Film) -> list[Film]:
+    """Copies of the empty *film* holding *images* in order, as many as
+    needed."""
+    layout = parse_image_display_format(film.image_display_format, film.film_size_id)
+    boxes = layout.box_count
+    return [
+        replace(film, images=dict(enumerate(images[start : start + boxes], start=1)))
+        for start in range(0, len(images), boxes)
+    ]
+
+
+def preset_film(preset: Preset, profile: PrinterProfile) -> Film:
+    """An empty film as *preset* describes it, on the printer of *profile*."""
+    magnification_type = preset.magnification_type or profile.default_magnification_type
+    return Film(
+        preset.image_display_format,
+        preset.film_size_id,
+        preset.film_orientation,
+        MagnificationTypeValues(magnification_type),
+        border_density=preset.border_density,
+        empty_image_density=preset.empty_image_density,
+        requested_resolution_id=preset.requested_resolution_id,
+        min_density=profile.min_density,
+        max_density=profile.max_density,
+        trim=preset.trim,
+    )
+
+
+def preset_film_session(preset: Preset, profile: PrinterProfile) -> dict[str, Any]:
+    """Film Session attributes of a job printed with *preset*, by keyword."""
+    return {
+        "NumberOfCopies": 1,
+        "PrintPriority": preset.print_priority,
+        "MediumType": preset.medium_type or profile.default_medium_type,
+        "FilmDestination": profile.default_film_destination,
+        "FilmSessionLabel": preset.name,
+    }
 
 
 def print_files(
@@ -75,7 +162,7 @@ def print_files(
     if film_size_id not in film_sizes():
         raise SpoolError(f"unknown film size {film_size_id!r}")
     try:
-        boxes = parse_image_display_format(image_display_format, film_size_id).box_count
+        parse_image_display_format(image_display_format, film_size_id)
         orientation = FilmOrientationValues(film_orientation.upper())
     except (ImageDisplayFormatError, ValueError) as exc:
         raise SpoolError(str(exc)) from None
@@ -83,16 +170,6 @@ def print_files(
         raise SpoolError("no image files given")
 
     images = [read_image(path) for path in files]
-    films = []
-    for start in range(0, len(images), boxes):
-        chunk = images[start : start + boxes]
-        films.append(
-            Film(
-                image_display_format,
-                film_size_id,
-                orientation,
-                images={i: image for i, image in enumerate(chunk, start=1)},
-            )
-        )
+    films = lay_out(images, Film(image_display_format, film_size_id, orientation))
     spool.ensure()
     return spool.submit(JobRequest("printserver", "printserver", printer, films))

@@ -82,6 +82,29 @@ def profiles_dir() -> Path:
     return layouts_dir() / "printers"
 
 
+def read_named_file(kind: str, name: str, folder: Path) -> tuple[Path, dict[str, Any]]:
+    """Read ``<folder>/<name>.toml``, or *name* if it is a path to a
+    ``.toml`` file; returns the path and the table.
+
+    Raises
+    ------
+    ConfigError
+        Naming the *kind* of file and the file, if it is missing or
+        malformed.
+    """
+    if name.endswith(".toml"):
+        path = Path(name).expanduser()
+    else:
+        path = folder / f"{name}.toml"
+    try:
+        with open(path, "rb") as f:
+            return path, tomllib.load(f)
+    except OSError as exc:
+        raise ConfigError(f"{kind} {name!r}: cannot read {path}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{kind} {path}: {exc}") from exc
+
+
 def load_profile(name: str, folder: Path | None = None) -> PrinterProfile:
     """Read ``<name>.toml`` from the profiles folder, or *name* if it is a
     path to a ``.toml`` file.
@@ -91,18 +114,7 @@ def load_profile(name: str, folder: Path | None = None) -> PrinterProfile:
     ConfigError
         If the file is missing, malformed or has an unknown key.
     """
-    if name.endswith(".toml"):
-        path = Path(name).expanduser()
-    else:
-        path = (folder or profiles_dir()) / f"{name}.toml"
-    try:
-        with open(path, "rb") as f:
-            table = tomllib.load(f)
-    except OSError as exc:
-        raise ConfigError(f"printer profile {name!r}: cannot read {path}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"printer profile {path}: {exc}") from exc
-
+    path, table = read_named_file("printer profile", name, folder or profiles_dir())
     known = {f.name: f for f in fields(PrinterProfile)}
     values: dict[str, Any] = {}
     for key, value in table.items():

@@ -26,6 +26,9 @@ def test_flags_override_the_file(tmp_path):
     assert config.printers[0].kind == "folder"
 
 
+HOT = '[[hotfolders]]\npath = "/h"\npreset = "ct-4x5"\n'
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -35,6 +38,13 @@ def test_flags_override_the_file(tmp_path):
         ('[server]\nae_title = "WAY_TOO_LONG_AE_TITLE"\n', "server.ae_title"),
         ('[[printers]]\nname = "a"\nkind = "laser"\n', "printers\\[0\\].kind"),
         ("[nonsense]\n", "unknown section"),
+        ('[[hotfolders]]\npath = "/h"\n', "hotfolders\\[0\\].preset: missing"),
+        ("hotfolders = 3\n", "hotfolders: expected \\[\\[hotfolders\\]\\] tables"),
+        (f"{HOT}watch = true\n", "hotfolders\\[0\\].watch: unknown key"),
+        (f"{HOT}settle_seconds = 0\n", "hotfolders\\[0\\].settle_seconds: 0 not in"),
+        (f'{HOT}printer = "laser"\n', "hotfolders\\[0\\].printer: no printer 'laser'"),
+        (HOT.replace("ct-4x5", "ct"), "hotfolders\\[0\\].preset: preset 'ct': cannot"),
+        (HOT + HOT, "hotfolders\\[1\\].path: empty or duplicate '/h'"),
         ("[server\n", "ps.toml"),
     ],
 )
@@ -51,6 +61,10 @@ def test_readme_example_parses():
     assert config.server.max_pdu_size == 262144
     assert config.spool.min_free_mb == 200
     assert config.printers[0].profile == "default"
+    [hotfolder] = config.hotfolders
+    assert (hotfolder.preset, hotfolder.settle_seconds) == ("ct-4x5", 2)
+    assert config.presets["ct-4x5"].image_display_format == "STANDARD\\4,5"
+    assert config.hotfolder_printer(hotfolder).name == "folder"
 
 
 def test_readme_printer_example_parses():
@@ -86,3 +100,36 @@ def test_readme_printer_example_parses():
 def test_bad_printer_keys_are_named(printer, message):
     with pytest.raises(ConfigError, match=message):
         parse_config(f'[[printers]]\nname = "p"\n{printer}\n', "ps.toml")
+
+
+def test_hot_folder_printer_comes_from_the_preset_or_the_folder(tmp_path):
+    preset = tmp_path / "to-b.toml"
+    preset.write_text('printer = "b"\n')
+    printers = '[[printers]]\nname = "a"\n[[printers]]\nname = "b"\n'
+    folders = (
+        f'[[hotfolders]]\npath = "/1"\npreset = "{preset}"\n'
+        f'[[hotfolders]]\npath = "/2"\npreset = "{preset}"\nprinter = "a"\n'
+        '[[hotfolders]]\npath = "/3"\npreset = "ct-4x5"\n'
+    )
+    config = parse_config(printers + folders)
+    assert [config.hotfolder_printer(h).name for h in config.hotfolders] == [
+        "b",
+        "a",
+        "a",
+    ]
+    with pytest.raises(
+        ConfigError, match=r"hotfolders\[0\].preset: preset .*: printer"
+    ):
+        parse_config(folders)
+
+
+def test_hot_folder_preset_must_suit_the_printer(tmp_path):
+    profile = tmp_path / "paper.toml"
+    profile.write_text('medium_types = ["PAPER"]\ndefault_medium_type = "PAPER"\n')
+    text = f'[[printers]]\nname = "p"\nprofile = "{profile}"\n{HOT}'
+    with pytest.raises(
+        ConfigError,
+        match=r"hotfolders\[0\].preset: preset .*ct-4x5.toml: medium_type: "
+        r"'BLUE FILM' is not offered by printer profile",
+    ):
+        parse_config(text)
