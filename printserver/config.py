@@ -43,6 +43,10 @@ class PrinterConfig:
     formats: tuple[str, ...] = ("ps", "png")
     """What a ``folder`` printer writes: any of ``ps``, ``pdf``, ``png``."""
 
+    ps_data: str = "binary"
+    """Image data in the PostScript: ``binary``, or ``ascii85`` for a path
+    that passes 7-bit text only."""
+
     host: str = ""
     """Host of a ``socket`` or ``dicom`` printer, or of the CUPS server
     (empty: the local one)."""
@@ -265,6 +269,7 @@ _CHOICES = {
     "kind": ("folder", "cups", "dicom", "socket"),
     "formats": ("ps", "pdf", "png"),
     "rendition": ("film", "paper"),
+    "ps_data": ("binary", "ascii85"),
     "paper_size": ("A4", "LETTER"),
     "mode": ("composed", "passthrough"),
     "on_error": ("stop-printer", "hold", "fail", "fallback"),

@@ -171,5 +171,6 @@ def print_files(
 
     images = [read_image(path) for path in files]
     films = lay_out(images, Film(image_display_format, film_size_id, orientation))
-    spool.ensure()
+    # Not spool.ensure(): it clears half-written jobs, and a running server
+    # may be writing one now.  submit() makes the folders it needs.
     return spool.submit(JobRequest("printserver", "printserver", printer, films))

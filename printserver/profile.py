@@ -66,6 +66,10 @@ class PrinterProfile:
     """(drive value 0-1, measured OD) pairs, e.g. from ``printserver
     calibrate``; empty means gray is transmittance relative to clear film."""
 
+    print_bits: int = 8
+    """Bits per gray sample in the PostScript: 8, or 12 for printers that
+    take 12-bit images (color is always 8 bits per component)."""
+
     default_decimate_crop_behavior: str = "DECIMATE"
     """What to do with an image larger than its box when the client does
     not say: DECIMATE, CROP or FAIL."""
@@ -134,5 +138,9 @@ def load_profile(name: str, folder: Path | None = None) -> PrinterProfile:
         raise ConfigError(
             f"printer profile {path}: default_film_size_id: "
             f"{profile.default_film_size_id!r} not in film_size_ids"
+        )
+    if profile.print_bits not in (8, 12):
+        raise ConfigError(
+            f"printer profile {path}: print_bits: {profile.print_bits} is not 8 or 12"
         )
     return profile

@@ -12,7 +12,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -319,22 +319,26 @@ class Spooler:
         )
 
     def _render(self, job_id: str, printer: PrinterConfig) -> list[Path]:
-        """Compose every film; write the PostScript job and the previews."""
+        """Compose every film; write the PostScript job and the previews.
+
+        One film at a time: each is composed, previewed and written before
+        the next, so a job of many films needs the memory of one.
+        """
         out_dir = self.spool.output_dir(job_id)
         out_dir.mkdir(exist_ok=True)
         films = self.spool.load_films(job_id)
         profile = self.config.profile(printer)
         printing = Printing(profile.characteristic_curve, profile.reflective)
+        previews: list[Path] = []
 
-        rasters = []
-        previews = []
-        for index, film in enumerate(films, start=1):
-            dpi = profile.dpi(film.requested_resolution_id)
-            raster = compose_film(film, dpi, printing)
-            preview = out_dir / f"film-{index}.png"
-            write_preview(preview, raster, printer.preview_height)
-            previews.append(preview)
-            rasters.append((film.film_size_id, raster, dpi))
+        def pages() -> Iterator[tuple[str, np.ndarray, int]]:
+            for index, film in enumerate(films, start=1):
+                dpi = profile.dpi(film.requested_resolution_id)
+                raster = compose_film(film, dpi, printing, profile.print_bits)
+                preview = out_dir / f"film-{index}.png"
+                write_preview(preview, raster, printer.preview_height)
+                previews.append(preview)
+                yield film.film_size_id, raster, dpi
 
         # Copies and medium go in the PostScript for printers that get
         # nothing else; CUPS takes them as job options, DICOM in the session.
@@ -347,8 +351,8 @@ class Spooler:
         tmp = out_dir / ".job.ps.tmp"
         with open(tmp, "wb") as f:
             write_postscript(
-                f, rasters, title=f"printserver job {job_id}", copies=copies,
-                media_type=media_type,
+                f, pages(), title=f"printserver job {job_id}", copies=copies,
+                media_type=media_type, ascii85=printer.ps_data == "ascii85",
             )  # fmt: skip
             f.flush()
             os.fsync(f.fileno())

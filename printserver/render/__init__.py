@@ -8,6 +8,7 @@ from printserver.render.compose import (
     Fit,
     FitValues,
     compose_film,
+    eight_bit,
     image_boxes,
     plan_fit,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "SourceImage",
     "compose_film",
     "density_gray",
+    "eight_bit",
     "image_boxes",
     "plan_fit",
     "tone_table",

@@ -139,10 +139,16 @@ def _color_values(image: SourceImage) -> np.ndarray:
     return values
 
 
-def render_image(
-    film: Film, image: SourceImage, box: Rect, dpi: int, printing: Printing
+def render_image(  # noqa: PLR0913, PLR0917 - the film's parts and settings
+    film: Film,
+    image: SourceImage,
+    box: Rect,
+    dpi: int,
+    printing: Printing,
+    bits: int = 8,
 ) -> np.ndarray:
-    """An image at its printed size, as drive values (uint8)."""
+    """An image at its printed size, as drive values: uint8, or uint16 of
+    12 bits when *bits* is 12 (RGB is always 8)."""
     magnification = image.magnification_type or film.magnification_type
     fit = plan_fit(image, box, magnification, dpi)
     viewing = viewing_for(film, image, printing)
@@ -157,7 +163,7 @@ def render_image(
     if image.photometric_interpretation == "RGB":
         rgb: np.ndarray = np.rint(placed * 255.0).astype(np.uint8)
         return rgb
-    return apply_tone(placed, tone_table(viewing, printing))
+    return apply_tone(placed, tone_table(viewing, printing, bits))
 
 
 def draw_annotations(band: np.ndarray, texts: list[str], background: int) -> None:
@@ -195,14 +201,22 @@ def image_boxes(film: Film, dpi: int) -> list[Rect]:
     return box_rects(layout, width, image_height, top_band)
 
 
-def _draw_bands(raster: np.ndarray, film: Film, dpi: int, border_gray: int) -> None:
+def _draw_bands(
+    raster: np.ndarray, film: Film, dpi: int, border_gray: int, bits: int
+) -> None:
     height, width = raster.shape[:2]
     band = round(dpi * ANNOTATION_BAND_INCH)
+    # Text is drawn in 8 bits, then brought to the raster's depth.
+    background = border_gray >> (bits - 8)
     for place in {place for place, _ in film.annotations}:
         texts = [text for p, text in film.annotations if p == place]
         y = 0 if place == "top" else height - band
-        band_gray = np.full((band, width), border_gray, np.uint8)
-        draw_annotations(band_gray, texts, border_gray)
+        drawn = np.full((band, width), background, np.uint8)
+        draw_annotations(drawn, texts, background)
+        band_gray: np.ndarray = drawn
+        if bits == 12:
+            band_gray = (drawn.astype(np.uint16) * 4095 + 127) // 255
+            band_gray[drawn == background] = border_gray
         raster[y : y + band] = band_gray if raster.ndim == 2 else band_gray[..., None]
 
 
@@ -216,8 +230,20 @@ def _trim(raster: np.ndarray, area: Rect, ink: int) -> None:
     raster[top:bottom, right - 1] = ink
 
 
-def compose_film(film: Film, dpi: int, printing: Printing | None = None) -> np.ndarray:
-    """Compose *film* at *dpi* into an 8-bit raster of drive values (0 black).
+def eight_bit(raster: np.ndarray) -> np.ndarray:
+    """A raster of 12-bit drive values (uint16) as 8 bits; uint8 as is."""
+    if raster.dtype == np.uint8:
+        return raster
+    scaled: np.ndarray = ((raster.astype(np.uint32) * 255 + 2047) // 4095).astype(
+        np.uint8
+    )
+    return scaled
+
+
+def compose_film(
+    film: Film, dpi: int, printing: Printing | None = None, bits: int = 8
+) -> np.ndarray:
+    """Compose *film* at *dpi* into a raster of drive values (0 black).
 
     Parameters
     ----------
@@ -228,35 +254,42 @@ def compose_film(film: Film, dpi: int, printing: Printing | None = None) -> np.n
     printing : Printing, optional
         The printer's characteristic curve and medium; the default model if
         not given.
+    bits : int
+        8, or 12 for gray drive values of 12 bits (in uint16).  A color
+        film is always 8 bits per component.
 
     Returns
     -------
     numpy.ndarray
-        uint8 array, top row first: (height, width) DeviceGray, or
-        (height, width, 3) DeviceRGB when the film holds a color image
-        (grayscale images on it are then gray in RGB).
+        Top row first: (height, width) DeviceGray, uint8 or uint16 as
+        *bits* says, or (height, width, 3) uint8 DeviceRGB when the film
+        holds a color image (grayscale images on it are then gray in RGB).
 
     Raises
     ------
     printserver.layout.ImageDisplayFormatError, KeyError
         For a layout or Film Size ID we do not know.
     """
+    if bits not in (8, 12):
+        raise ValueError(f"bits must be 8 or 12, not {bits}")
     printing = printing or Printing()
     viewing = viewing_for(film, None, printing)
     width, height = film_pixel_size(film.film_size_id, film.film_orientation, dpi)
-    border_gray = density_gray(film.border_density, viewing, printing)
-    shape = (height, width, 3) if is_color(film) else (height, width)
-    raster = np.full(shape, border_gray, np.uint8)
-    _draw_bands(raster, film, dpi, border_gray)
+    color = is_color(film)
+    bits = 8 if color else bits
+    border_gray = density_gray(film.border_density, viewing, printing, bits)
+    shape = (height, width, 3) if color else (height, width)
+    raster = np.full(shape, border_gray, np.uint8 if bits == 8 else np.uint16)
+    _draw_bands(raster, film, dpi, border_gray, bits)
 
-    empty_gray = density_gray(film.empty_image_density, viewing, printing)
+    empty_gray = density_gray(film.empty_image_density, viewing, printing, bits)
     for position, box in enumerate(image_boxes(film, dpi), start=1):
         source = film.images.get(position)
         if source is None:
             raster[box.y : box.y + box.height, box.x : box.x + box.width] = empty_gray
             continue
 
-        placed = render_image(film, source, box, dpi, printing)
+        placed = render_image(film, source, box, dpi, printing, bits)
         if raster.ndim == 3 and placed.ndim == 2:
             placed = placed[..., None]
         rows, columns = placed.shape[:2]
@@ -264,6 +297,7 @@ def compose_film(film: Film, dpi: int, printing: Printing | None = None) -> np.n
         left = box.x + (box.width - columns) // 2
         raster[top : top + rows, left : left + columns] = placed
         if film.trim:
-            ink = 255 if border_gray < 128 else 0
+            top_value = (1 << bits) - 1
+            ink = top_value if border_gray <= top_value // 2 else 0
             _trim(raster, Rect(left, top, columns, rows), ink)
     return raster

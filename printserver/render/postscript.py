@@ -4,6 +4,7 @@ The output follows the Document Structuring Conventions 3.0 so spoolers and
 printers can find pages and media.  Pure: takes rasters, writes bytes.
 """
 
+import base64
 import zlib
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -37,7 +38,7 @@ def _fmt(value: float) -> str:
     return f"{value:.3f}".rstrip("0").rstrip(".")
 
 
-def write_postscript(
+def write_postscript(  # noqa: PLR0913 - each option is one DSC/device feature
     out: BinaryIO,
     films: Iterable[tuple[str, np.ndarray, int]],
     title: str,
@@ -45,17 +46,23 @@ def write_postscript(
     *,
     copies: int = 1,
     media_type: str = "",
+    ascii85: bool = False,
 ) -> int:
     """Write a PostScript Level 3 job with one page per film.
+
+    Films are taken from *films* one at a time and written at once, so a
+    job of many films needs the memory of one: the bounding box, media and
+    page count are given at the end (DSC ``(atend)``).
 
     Parameters
     ----------
     out : binary file
         Where the job goes.
     films : iterable of (film_size_id, raster, dpi)
-        Each raster is a uint8 array, top row first, composed at *dpi*:
-        (rows, columns) for DeviceGray, (rows, columns, 3) for DeviceRGB.
-        The page is exactly the raster's size.
+        Each raster is top row first, composed at *dpi*: (rows, columns)
+        for DeviceGray, (rows, columns, 3) uint8 for DeviceRGB.  Gray is
+        uint8, or uint16 holding 12-bit values, written with 12 bits per
+        sample.  The page is exactly the raster's size.
     title : str
         Goes into ``%%Title``.
     compress_level : int
@@ -65,33 +72,25 @@ def write_postscript(
         Copies of the whole job the device makes (``/NumCopies``).
     media_type : str
         Requested medium (``/MediaType``, e.g. ``BLUE FILM``); empty: none.
+    ascii85 : bool
+        Image data as ASCII85 text (7-bit clean) instead of binary.
 
     Returns
     -------
     int
         The number of pages written.
     """
-    pages = [
-        (size_id, raster, _page_size_points(raster, dpi))
-        for size_id, raster, dpi in films
-    ]
-    bbox_w = max(int(-(-w // 1)) for _, _, (w, _) in pages)
-    bbox_h = max(int(-(-h // 1)) for _, _, (_, h) in pages)
-    media = dict.fromkeys((size_id, w, h) for size_id, _, (w, h) in pages)
-
     header = [
         "%!PS-Adobe-3.0",
         "%%Creator: printserver",
-        f"%%Title: {title}",
+        f"%%Title: {_dsc_text(title)}",
         f"%%CreationDate: {datetime.now(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}",
-        f"%%BoundingBox: 0 0 {bbox_w} {bbox_h}",
+        "%%BoundingBox: (atend)",
         "%%LanguageLevel: 3",
-        "%%DocumentData: Binary",
+        f"%%DocumentData: {'Clean7Bit' if ascii85 else 'Binary'}",
+        "%%DocumentMedia: (atend)",
+        "%%Pages: (atend)",
     ]
-    for index, (size_id, w, h) in enumerate(media):
-        prefix = "%%DocumentMedia:" if index == 0 else "%%+"
-        header.append(f"{prefix} {size_id} {_fmt(w)} {_fmt(h)} 0 () ()")
-    header.append(f"%%Pages: {len(pages)}")
     if copies > 1:
         header.append(f"%%Requirements: numcopies({copies})")
     header += ["%%EndComments", "%%BeginProlog", "%%EndProlog", "%%BeginSetup"]
@@ -102,7 +101,13 @@ def write_postscript(
     header += ["%%EndSetup", ""]
     out.write("\n".join(header).encode("ascii"))
 
-    for number, (size_id, raster, (w, h)) in enumerate(pages, start=1):
+    media: dict[tuple[str, float, float], None] = {}
+    bbox = (0, 0)
+    number = 0
+    for number, (size_id, raster, dpi) in enumerate(films, start=1):
+        w, h = _page_size_points(raster, dpi)
+        media[size_id, w, h] = None
+        bbox = (max(bbox[0], _ceil(w)), max(bbox[1], _ceil(h)))
         _write_page(
             out,
             number=number,
@@ -110,20 +115,37 @@ def write_postscript(
             raster=raster,
             size=(w, h),
             compress_level=compress_level,
+            ascii85=ascii85,
         )
+        del raster  # the caller's generator may drop it now
 
-    out.write(b"%%Trailer\n%%EOF\n")
-    return len(pages)
+    trailer = ["%%Trailer", f"%%BoundingBox: 0 0 {bbox[0]} {bbox[1]}"]
+    for index, (size_id, w, h) in enumerate(media):
+        prefix = "%%DocumentMedia:" if index == 0 else "%%+"
+        trailer.append(f"{prefix} {size_id} {_fmt(w)} {_fmt(h)} 0 () ()")
+    trailer += [f"%%Pages: {number}", "%%EOF", ""]
+    out.write("\n".join(trailer).encode("ascii"))
+    return number
+
+
+def _ceil(value: float) -> int:
+    return int(-(-value // 1))
+
+
+def _dsc_text(text: str) -> str:
+    """*text* fit for a DSC comment line: printable ASCII only."""
+    return "".join(c if " " <= c <= "~" else "?" for c in text)
 
 
 def _ps_string(text: str) -> str:
     """*text* as a PostScript string literal (printable ASCII)."""
-    safe = "".join(c if " " <= c <= "~" else "?" for c in text)
-    escaped = safe.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+    escaped = (
+        _dsc_text(text).replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+    )
     return f"({escaped})"
 
 
-def _write_page(
+def _write_page(  # noqa: PLR0913 - one page's settings
     out: BinaryIO,
     *,
     number: int,
@@ -131,31 +153,39 @@ def _write_page(
     raster: np.ndarray,
     size: tuple[float, float],
     compress_level: int,
+    ascii85: bool,
 ) -> None:
     """One page: set the media size, draw the film as one image."""
     height, width = raster.shape[:2]
     rgb = raster.ndim == 3
     w, h = _fmt(size[0]), _fmt(size[1])
-    data = _deflate(raster, compress_level)
+    bits = 12 if raster.dtype == np.uint16 and not rgb else 8
+    samples = _pack12(raster) if bits == 12 else raster
+    data = _deflate(samples, compress_level)
+    if ascii85:
+        data = base64.a85encode(data, wrapcol=76, adobe=True)[2:]  # keeps ~>
     decode = "[0 1 0 1 0 1]" if rgb else "[0 1]"
     operator_line = (
-        f"<< /ImageType 1 /Width {width} /Height {height} /BitsPerComponent 8 "
+        f"<< /ImageType 1 /Width {width} /Height {height} "
+        f"/BitsPerComponent {bits} "
         f"/Decode {decode} /ImageMatrix [{width} 0 0 -{height} 0 {height}] "
         "/DataSource FilmData >> image\n"
     ).encode("ascii")
+    source = "currentfile /ASCII85Decode filter" if ascii85 else "currentfile"
+    kind = "ASCII" if ascii85 else "Binary"
 
     lines = [
         f"%%Page: {number} {number}",
         f"%%PageMedia: {film_size_id}",
-        f"%%PageBoundingBox: 0 0 {-(-size[0] // 1):.0f} {-(-size[1] // 1):.0f}",
+        f"%%PageBoundingBox: 0 0 {_ceil(size[0])} {_ceil(size[1])}",
         "%%BeginPageSetup",
         f"<< /PageSize [{w} {h}] >> setpagedevice",
         "%%EndPageSetup",
         "gsave",
         f"{w} {h} scale",
         "/DeviceRGB setcolorspace" if rgb else "/DeviceGray setcolorspace",
-        "/FilmData currentfile /FlateDecode filter def",
-        f"%%BeginData: {len(operator_line) + len(data)} Binary Bytes",
+        f"/FilmData {source} /FlateDecode filter def",
+        f"%%BeginData: {len(operator_line) + len(data)} {kind} Bytes",
         "",
     ]
     out.write("\n".join(lines).encode("ascii"))
@@ -165,3 +195,21 @@ def _write_page(
     # rest of the Flate stream (its checksum) so the interpreter resumes on
     # PostScript text.
     out.write(b"\n%%EndData\nFilmData flushfile\ngrestore\nshowpage\n%%PageTrailer\n")
+
+
+def _pack12(raster: np.ndarray) -> np.ndarray:
+    """12-bit samples, two in three bytes, each row padded to a whole byte.
+
+    Returns a (rows, bytes per row) uint8 array.
+    """
+    height, width = raster.shape
+    values = raster.astype(np.uint16, copy=False)
+    if width % 2:
+        values = np.pad(values, ((0, 0), (0, 1)))
+    first, second = values[:, 0::2], values[:, 1::2]
+    packed = np.empty((height, first.shape[1], 3), np.uint8)
+    packed[..., 0] = first >> 4
+    packed[..., 1] = ((first & 0xF) << 4) | (second >> 8)
+    packed[..., 2] = second & 0xFF
+    row_bytes = (width * 12 + 7) // 8
+    return packed.reshape(height, -1)[:, :row_bytes]

@@ -86,8 +86,9 @@ def to_pvalues(
 
 
 @functools.lru_cache(maxsize=32)
-def tone_table(viewing: Viewing, printing: Printing) -> np.ndarray:
-    """8-bit drive value for each of 4096 P-Values (index 0 is darkest).
+def tone_table(viewing: Viewing, printing: Printing, bits: int = 8) -> np.ndarray:
+    """Drive value of *bits* bits for each of 4096 P-Values (index 0 is
+    darkest): uint8 for 8 bits, uint16 for 12.
 
     Cached: the images of a film (and of most jobs) share their settings.
     The table is read-only.
@@ -97,7 +98,9 @@ def tone_table(viewing: Viewing, printing: Printing) -> np.ndarray:
     drive = drive_values(
         density, list(printing.characteristic_curve), viewing.min_density
     )
-    table: np.ndarray = np.rint(np.clip(drive, 0.0, 1.0) * 255).astype(np.uint8)
+    top = (1 << bits) - 1
+    dtype = np.uint8 if bits == 8 else np.uint16
+    table: np.ndarray = np.rint(np.clip(drive, 0.0, 1.0) * top).astype(dtype)
     table.setflags(write=False)
     return table
 
@@ -109,7 +112,9 @@ def apply_tone(pvalues: np.ndarray, table: np.ndarray) -> np.ndarray:
     return result
 
 
-def density_gray(density: str, viewing: Viewing, printing: Printing) -> int:
+def density_gray(
+    density: str, viewing: Viewing, printing: Printing, bits: int = 8
+) -> int:
     """Drive value for a Border or Empty Image Density.
 
     ``BLACK`` is Max Density, ``WHITE`` Min Density; a number is hundredths
@@ -125,4 +130,4 @@ def density_gray(density: str, viewing: Viewing, printing: Printing) -> int:
     drive = drive_values(
         np.array([od]), list(printing.characteristic_curve), viewing.min_density
     )
-    return int(np.rint(np.clip(drive[0], 0.0, 1.0) * 255))
+    return int(np.rint(np.clip(drive[0], 0.0, 1.0) * ((1 << bits) - 1)))

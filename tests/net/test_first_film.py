@@ -91,12 +91,21 @@ def test_postscript_has_dsc_header(print_server):
     [job] = list(scp.spool.summaries())
     ps_path = next(p for p in job["outputs"] if p.endswith(".ps"))
     with open(ps_path, "rb") as f:
-        head = f.read(1024).decode("latin-1").splitlines()
+        data = f.read()
+    head = data[:1024].decode("latin-1").splitlines()
     assert head[0] == "%!PS-Adobe-3.0"
     assert "%%LanguageLevel: 3" in head
-    assert "%%BoundingBox: 0 0 1008 1224" in head
-    assert "%%DocumentMedia: 14INX17IN 1008 1224 0 () ()" in head
-    assert "%%Pages: 1" in head
+    assert "%%BoundingBox: (atend)" in head
+    assert "%%Pages: (atend)" in head
+    # Written as the films stream through, the totals are in the trailer.
+    trailer = data[data.rindex(b"%%Trailer") :].decode("ascii").splitlines()
+    assert trailer == [
+        "%%Trailer",
+        "%%BoundingBox: 0 0 1008 1224",
+        "%%DocumentMedia: 14INX17IN 1008 1224 0 () ()",
+        "%%Pages: 1",
+        "%%EOF",
+    ]
 
 
 def test_empty_film_box_warns_and_queues_nothing(print_server):

@@ -349,7 +349,7 @@ def test_case_14_film_size_and_orientation(
     [job] = list(scp.spool.summaries())
     ps = next(p for p in job["outputs"] if p.endswith(".ps"))
     with open(ps, "rb") as f:
-        assert f"%%BoundingBox: {bbox}".encode() in f.read(2000)
+        assert f"%%Trailer\n%%BoundingBox: {bbox}\n".encode() in f.read()
 
 
 def test_case_14_undefined_size(print_server):

@@ -310,3 +310,18 @@ def test_copies_and_medium_go_in_the_postscript(server_with_printers, tmp_path):
     assert sorted(p.name for p in tmp_path.glob("copy-*.png")) == [
         "copy-1.png", "copy-2.png", "copy-3.png",
     ]  # fmt: skip
+
+
+def test_twelve_bit_profile_and_ascii85_printer(server_with_printers, tmp_path):
+    profile = tmp_path / "twelve.toml"
+    profile.write_text("print_bits = 12\n")
+    scp, port, watcher = server_with_printers(
+        f'[[printers]]\nname = "f"\nprofile = "{profile}"\nps_data = "ascii85"\n'
+    )
+    assert print_film(port, gray=200) == 0x0000
+    job_id, _ = job_of(scp)
+    assert watcher.wait_finished(1) == {job_id: "done"}
+    ps = (scp.config.data_root / "output" / f"{job_id}.ps").read_bytes()
+    assert b"/BitsPerComponent 12 " in ps
+    assert b"currentfile /ASCII85Decode filter /FlateDecode filter" in ps
+    assert max(ps) < 128

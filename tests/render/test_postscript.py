@@ -1,0 +1,94 @@
+"""The PostScript writer: 12-bit samples, ASCII85 data, films streamed one
+at a time; each checked by rendering with Ghostscript."""
+
+import io
+import subprocess
+
+import numpy as np
+import png
+import pytest
+from PIL import Image
+
+from printserver.render import Film, SourceImage, compose_film, eight_bit
+from printserver.render.postscript import _pack12, write_postscript
+from tests.conftest import require_tool
+
+
+def render(ps_path, dpi, device="pnggray"):
+    gs = require_tool("gs", "ghostscript")
+    out = subprocess.run(
+        [gs, "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", f"-sDEVICE={device}",
+         f"-r{dpi}", "-sOutputFile=-", str(ps_path)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    if device == "png48":  # Pillow reads 16-bit RGB as 8 bits: use pypng
+        width, height, rows, _ = png.Reader(bytes=out.stdout).asDirect()
+        return np.array([list(row) for row in rows], np.uint16).reshape(
+            height, width, 3
+        )
+    return np.asarray(Image.open(io.BytesIO(out.stdout)))
+
+
+def noisy_film(width=37):
+    rng = np.random.default_rng(7)
+    pixels = rng.integers(0, 4096, (29, width), dtype=np.uint16)
+    image = SourceImage(pixels, 12, "MONOCHROME2")
+    return Film("STANDARD\\2,1", "8INX10IN", images={1: image})
+
+
+def test_pack12_puts_two_samples_in_three_bytes():
+    raster = np.array([[0xABC, 0x123, 0xFFF]], np.uint16)
+    assert _pack12(raster).tolist() == [[0xAB, 0xC1, 0x23, 0xFF, 0xF0]]
+
+
+def test_twelve_bit_film_renders_within_one_level(tmp_path):
+    raster = compose_film(noisy_film(), 41, bits=12)  # 328 x 410, odd rows
+    assert raster.dtype == np.uint16 and raster.max() <= 4095
+    assert np.any(raster % 16)  # real 12-bit values, not 8-bit ones scaled
+    eight = compose_film(noisy_film(), 41)
+    assert np.abs(eight_bit(raster).astype(int) - eight).max() <= 1
+
+    ps_path = tmp_path / "twelve.ps"
+    with open(ps_path, "wb") as f:
+        write_postscript(f, [("8INX10IN", raster, 41)], "12")
+    assert b"/BitsPerComponent 12 " in ps_path.read_bytes()
+    rendered = render(ps_path, 41, "png48")  # 16 bits per component
+    assert rendered.shape == (*raster.shape, 3)
+    as_12 = np.rint(rendered[..., 0].astype(np.float64) * 4095 / 65535)
+    assert np.abs(as_12 - raster).max() <= 1
+
+
+def test_ascii85_renders_like_binary_and_is_7_bit(tmp_path):
+    raster = compose_film(noisy_film(), 30)
+    paths = {}
+    for ascii85 in (False, True):
+        paths[ascii85] = tmp_path / f"a85-{ascii85}.ps"
+        with open(paths[ascii85], "wb") as f:
+            write_postscript(f, [("8INX10IN", raster, 30)], "t", ascii85=ascii85)
+    text = paths[True].read_bytes()
+    assert max(text) < 128 and b"%%DocumentData: Clean7Bit" in text
+    assert max(len(line) for line in text.splitlines()) <= 255
+    assert np.array_equal(render(paths[True], 30), raster)
+    assert np.array_equal(render(paths[False], 30), raster)
+
+
+def test_films_are_written_as_they_come(tmp_path):
+    raster = compose_film(noisy_film(), 20)
+    written = []
+    with open(tmp_path / "stream.ps", "wb") as f:
+
+        def films():
+            for _ in range(3):
+                written.append(f.tell())
+                yield "8INX10IN", raster, 20
+
+        assert write_postscript(f, films(), "t") == 3
+    # Each film was on disk before the next was asked for.
+    assert written[0] < written[1] < written[2]
+    tail = (tmp_path / "stream.ps").read_bytes()[-200:]
+    assert b"%%Pages: 3\n%%EOF\n" in tail
+
+
+def test_compose_refuses_other_depths():
+    with pytest.raises(ValueError, match="bits must be 8 or 12"):
+        compose_film(noisy_film(), 20, bits=16)
