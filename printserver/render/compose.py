@@ -6,6 +6,8 @@ import ``layout``; must not import ``spooler``, ``sop`` or ``scp``.
 """
 
 import enum
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +35,9 @@ from printserver.render.tone import (
     tone_table,
     viewing_for,
 )
+
+#: Threads rendering a film's images (one per core, at most four).
+_WORKERS = min(4, os.cpu_count() or 1)
 
 _RESAMPLE = {
     MagnificationTypeValues.REPLICATE: Image.Resampling.NEAREST,
@@ -283,15 +288,21 @@ def compose_film(
     _draw_bands(raster, film, dpi, border_gray, bits)
 
     empty_gray = density_gray(film.empty_image_density, viewing, printing, bits)
-    for position, box in enumerate(image_boxes(film, dpi), start=1):
-        source = film.images.get(position)
-        if source is None:
+    boxes = list(enumerate(image_boxes(film, dpi), start=1))
+    for position, box in boxes:
+        if position not in film.images:
             raster[box.y : box.y + box.height, box.x : box.x + box.width] = empty_gray
-            continue
 
-        placed = render_image(film, source, box, dpi, printing, bits)
-        if raster.ndim == 3 and placed.ndim == 2:
-            placed = placed[..., None]
+    def render(item: tuple[int, Rect]) -> np.ndarray:
+        position, box = item
+        return render_image(film, film.images[position], box, dpi, printing, bits)
+
+    filled = [(p, box) for p, box in boxes if p in film.images]
+    # Resizing and tone lookup release the GIL: images render side by side.
+    with ThreadPoolExecutor(_WORKERS) as pool:
+        rendered = pool.map(render, filled)
+    for (_, box), image in zip(filled, rendered, strict=True):
+        placed = image[..., None] if raster.ndim == 3 and image.ndim == 2 else image
         rows, columns = placed.shape[:2]
         top = box.y + (box.height - rows) // 2
         left = box.x + (box.width - columns) // 2

@@ -4,7 +4,6 @@ The output follows the Document Structuring Conventions 3.0 so spoolers and
 printers can find pages and media.  Pure: takes rasters, writes bytes.
 """
 
-import base64
 import zlib
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -14,13 +13,22 @@ import numpy as np
 
 from printserver.layout import POINTS_PER_INCH
 
+try:
+    from isal import isal_zlib as _zlib
+except ImportError:  # no wheel for this machine: the standard library's
+    _zlib = zlib  # type: ignore[misc]
+
 #: Rows compressed per call; keeps the temporary buffers small.
 _STRIP_ROWS = 64
 
 
 def _deflate(raster: np.ndarray, level: int) -> bytes:
-    """Flate-compress a raster strip by strip."""
-    compressor = zlib.compressobj(level)
+    """Flate-compress a raster strip by strip.
+
+    With ISA-L (the ``isal`` package) where it is installed: four times
+    faster than zlib at level 1, for the same size.
+    """
+    compressor = _zlib.compressobj(level)
     chunks = [
         compressor.compress(raster[top : top + _STRIP_ROWS].tobytes())
         for top in range(0, raster.shape[0], _STRIP_ROWS)
@@ -163,7 +171,7 @@ def _write_page(  # noqa: PLR0913 - one page's settings
     samples = _pack12(raster) if bits == 12 else raster
     data = _deflate(samples, compress_level)
     if ascii85:
-        data = base64.a85encode(data, wrapcol=76, adobe=True)[2:]  # keeps ~>
+        data = ascii85_encode(data)
     decode = "[0 1 0 1 0 1]" if rgb else "[0 1]"
     operator_line = (
         f"<< /ImageType 1 /Width {width} /Height {height} "
@@ -195,6 +203,36 @@ def _write_page(  # noqa: PLR0913 - one page's settings
     # rest of the Flate stream (its checksum) so the interpreter resumes on
     # PostScript text.
     out.write(b"\n%%EndData\nFilmData flushfile\ngrestore\nshowpage\n%%PageTrailer\n")
+
+
+#: Characters per line of ASCII85 text.
+_A85_LINE = 75
+
+
+def ascii85_encode(data: bytes) -> bytes:
+    """*data* as ASCII85 text with its ``~>`` end mark, in lines of 75.
+
+    Vectorised with numpy (the standard library's encoder takes seconds
+    for a film); every group is written as five characters, without the
+    optional ``z`` for zeros.
+    """
+    whole = len(data) // 4 * 4
+    groups = np.frombuffer(data, ">u4", count=whole // 4).astype(np.uint64)
+    digits = np.empty((groups.size, 5), np.uint8)
+    for column in range(4, -1, -1):
+        digits[:, column] = groups % 85 + 33
+        groups //= 85
+    text = digits.tobytes()
+    tail = data[whole:]
+    if tail:
+        value = int.from_bytes(tail.ljust(4, b"\0"), "big")
+        chars = bytearray()
+        for _ in range(5):
+            value, digit = divmod(value, 85)
+            chars.insert(0, digit + 33)
+        text += bytes(chars[: len(tail) + 1])
+    lines = [text[i : i + _A85_LINE] for i in range(0, len(text), _A85_LINE)]
+    return b"\n".join(lines) + b"~>"
 
 
 def _pack12(raster: np.ndarray) -> np.ndarray:

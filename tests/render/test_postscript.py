@@ -1,6 +1,7 @@
 """The PostScript writer: 12-bit samples, ASCII85 data, films streamed one
 at a time; each checked by rendering with Ghostscript."""
 
+import base64
 import io
 import subprocess
 
@@ -10,7 +11,7 @@ import pytest
 from PIL import Image
 
 from printserver.render import Film, SourceImage, compose_film, eight_bit
-from printserver.render.postscript import _pack12, write_postscript
+from printserver.render.postscript import _pack12, ascii85_encode, write_postscript
 from tests.conftest import require_tool
 
 
@@ -92,3 +93,13 @@ def test_films_are_written_as_they_come(tmp_path):
 def test_compose_refuses_other_depths():
     with pytest.raises(ValueError, match="bits must be 8 or 12"):
         compose_film(noisy_film(), 20, bits=16)
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 3, 4, 5, 8, 77, 300, 301])
+def test_ascii85_encoder_agrees_with_the_standard_library(size):
+    rng = np.random.default_rng(size)
+    data = rng.integers(0, 256, size, dtype=np.uint8).tobytes() + bytes(size % 5)
+    text = ascii85_encode(data)
+    assert text.endswith(b"~>")
+    assert max(len(line) for line in text.splitlines()) <= 77
+    assert base64.a85decode(b"<~" + text, adobe=True, ignorechars=b"\n") == data
