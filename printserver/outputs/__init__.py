@@ -6,7 +6,7 @@ Part of the spooler layer: may import ``config``, ``render`` and ``spool``;
 never ``sop`` or ``scp``.
 """
 
-from printserver.outputs import folder, socket  # noqa: F401 - registers kinds
+from printserver.outputs import dicom, folder, socket  # noqa: F401 - registers kinds
 from printserver.outputs.base import (
     Delivery,
     Output,
