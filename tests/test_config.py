@@ -71,7 +71,12 @@ def test_readme_printer_example_parses():
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     block = readme.split("```toml\n")[2].split("```", 1)[0]
     config = parse_config(block, "README.md")
-    film, paper = config.printers
+    film, drystar, paper = config.printers
+    assert (drystar.kind, drystar.called_ae, drystar.mode) == (
+        "dicom",
+        "DRYSTAR",
+        "composed",
+    )
     assert (film.kind, film.on_error, film.fallback) == ("socket", "fallback", "paper")
     assert (paper.kind, paper.rendition, paper.options) == (
         "cups",

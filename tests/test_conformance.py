@@ -4,15 +4,16 @@ import re
 from pathlib import Path
 
 from printserver.config import load_config
+from printserver.outputs import dicom
 from printserver.scp import ABSTRACT_SYNTAXES, TRANSFER_SYNTAXES
 
 DOC = (Path(__file__).parent.parent / "docs" / "conformance.md").read_text()
 PROFILE = load_config().profiles["default"]
 
 
-def table_rows(heading):
-    """First-column and second-column cells of the table under *heading*."""
-    section = DOC.split(heading, 1)[1].split("\n## ", 1)[0]
+def table_rows(heading, until="\n## "):
+    """The cells of the first table under *heading* (to *until*), by row."""
+    section = DOC.split(heading, 1)[1].split(until, 1)[0]
     rows = [
         line.split("|")[1:-1] for line in section.splitlines() if line.startswith("|")
     ]
@@ -65,3 +66,10 @@ def test_film_sizes_and_media_match_the_profile():
     bins = ", ".join(["MAGAZINE", "PROCESSOR", "BIN_1 ... BIN_" + str(PROFILE.bins)])
     assert bins in row_for("(2000,0040)")
     assert f"1-{PROFILE.max_copies}" in row_for("(2000,0010)")
+
+
+def test_print_scu_sop_classes_and_transfer_syntaxes():
+    proposed = table_rows("### SOP classes proposed", "\n### ")
+    assert {row[1] for row in proposed} == {str(u) for u in dicom.ABSTRACT_SYNTAXES}
+    syntaxes = table_rows("### Transfer syntaxes proposed", "\n### ")
+    assert [row[1] for row in syntaxes] == [str(u) for u in dicom.TRANSFER_SYNTAXES]

@@ -6,7 +6,7 @@ Part of the spooler layer: may import ``config``, ``render`` and ``spool``;
 never ``sop`` or ``scp``.
 """
 
-from printserver.outputs import cups, folder, socket  # noqa: F401 - registers kinds
+from printserver.outputs import cups, dicom, folder, socket  # noqa: F401 - registers kinds
 from printserver.outputs.base import (
     Delivery,
     Output,
