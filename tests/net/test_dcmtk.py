@@ -72,57 +72,54 @@ def write_images(folder, count):
     return values
 
 
-@pytest.mark.parametrize("implicit_only", ["false", "true"])
-def test_dcmprscu_prints_standard_3_4(print_server, tmp_path, implicit_only):
+def print_with_dcmtk(  # noqa: PLR0913 - test helper
+    port,
+    work,
+    columns=3,
+    rows=4,
+    *,
+    implicit_only="false",
+    text="",
+    called_ae="PRINTSCP",
+):
+    """Print *columns* x *rows* flat images as a modality does, with
+    dcmpsprt and dcmprscu; returns the image values and dcmprscu's log."""
     dcmpsprt = require_tool("dcmpsprt", "dcmtk")
     dcmprscu = require_tool("dcmprscu", "dcmtk")
-    scp, port, watcher = print_server
-    work = tmp_path / "dcmtk"
     for sub in ("log", "spool", "database", "lut"):
         (work / sub).mkdir(parents=True)
     config = work / "print.cfg"
-    config.write_text(CONFIG.format(work=work, port=port, implicit_only=implicit_only))
-    values = write_images(work, 12)
-    images = sorted(str(p) for p in work.glob("img*.dcm"))
-
-    subprocess.run(
-        [
-            dcmpsprt,
-            "-c",
-            str(config),
-            "-p",
-            "TARGET",
-            "-l",
-            "3",
-            "4",
-            "--filmsize",
-            "14INX17IN",
-            "--portrait",
-            "--annotation",
-            "FIRST FILM",
-            "-pd",
-            "-pn",
-            "-pl",
-            *images,
-        ],
-        cwd=work,
-        check=True,
-        capture_output=True,
-        timeout=60,
+    config.write_text(
+        CONFIG.format(work=work, port=port, implicit_only=implicit_only).replace(
+            "Aetitle = PRINTSCP", f"Aetitle = {called_ae}"
+        )
     )
+    values = write_images(work, columns * rows)
+    images = sorted(str(p) for p in work.glob("img*.dcm"))
+    annotation = ["--annotation", text, "-pd", "-pn", "-pl"] if text else []
+    subprocess.run(
+        [dcmpsprt, "-c", str(config), "-p", "TARGET", "-l", str(columns), str(rows),
+         "--filmsize", "14INX17IN", "--portrait", *annotation, *images],
+        cwd=work, check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
     [stored_print] = list((work / "database").glob("SP_*.dcm"))
     run = subprocess.run(
         [dcmprscu, "-v", "-d", "-c", str(config), "-p", "TARGET", str(stored_print)],
-        cwd=work,
-        capture_output=True,
-        check=False,
-        text=True,
-        timeout=120,
-    )
+        cwd=work, capture_output=True, check=False, text=True, timeout=120,
+    )  # fmt: skip
     log = run.stdout + run.stderr
     # dcmprscu exits 0 even when the SCP refuses something: read its log.
     assert run.returncode == 0, log
     assert not [line for line in log.splitlines() if line.startswith(("E:", "F:"))], log
+    return values, log
+
+
+@pytest.mark.parametrize("implicit_only", ["false", "true"])
+def test_dcmprscu_prints_standard_3_4(print_server, tmp_path, implicit_only):
+    scp, port, watcher = print_server
+    values, log = print_with_dcmtk(
+        port, tmp_path / "dcmtk", 3, 4, implicit_only=implicit_only, text="FIRST FILM"
+    )
     assert log.count("DIMSE Status                  : 0x0000: Success") >= 16, log
 
     [(job_id, state)] = watcher.wait_finished(1).items()
