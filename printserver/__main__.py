@@ -13,11 +13,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
-from printserver import __version__, admin
+from printserver import __version__, admin, doctor
 from printserver.config import Config, load_config
 from printserver.errors import ConfigError, SpoolError
 from printserver.logsetup import init_logging
 from printserver.spool import Spool
+from printserver.systemd import ServiceNotifier, queue_status, supervise
 
 logger = logging.getLogger("printserver")
 
@@ -45,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--config", help="TOML configuration file")
     admin.add_queue_parser(commands, common)
     admin.add_printers_parser(commands, common)
+    doctor.add_doctor_parser(commands)
 
     direct = commands.add_parser(
         "print", parents=[common], help="print DICOM image files through the spool"
@@ -90,6 +92,8 @@ def serve(config: Config) -> int:
     from printserver.scp import PrintSCP  # noqa: PLC0415
 
     scp = PrintSCP(config)
+    notifier = ServiceNotifier()
+    supervise(notifier, scp.spooler)
     try:
         scp.start()
     except OSError as exc:
@@ -99,6 +103,7 @@ def serve(config: Config) -> int:
             config.server.port,
             config.data_root,
         )
+        notifier.status(f"cannot start: {exc}")
         scp.spooler.stop()
         return 1
     hotfolders = HotFolders(config, scp.spool, scp.spooler.enqueue)
@@ -108,6 +113,7 @@ def serve(config: Config) -> int:
         logger.critical("cannot start: hot folder: %s", exc)
         scp.stop()
         return 1
+    notifier.ready(queue_status(scp.spool))
 
     stop = threading.Event()
 
@@ -119,7 +125,9 @@ def serve(config: Config) -> int:
     signal.signal(signal.SIGINT, on_signal)
     stop.wait()
     hotfolders.stop()
+    notifier.stopping()
     scp.stop()
+    notifier.close()
     return 0
 
 
@@ -180,9 +188,11 @@ def calibrate(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - a command each
     """Entry point of the ``printserver`` command."""
     args = _parser().parse_args(argv)
+    if args.command == "doctor":  # a bad configuration is one of its findings
+        return doctor.run(args.config)
     try:
         config = _config(args)
     except ConfigError as exc:

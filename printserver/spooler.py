@@ -109,6 +109,8 @@ class Spooler:
         self.outputs = {p.name: make_output(p, config) for p in config.printers}
         self._statuses: dict[str, PrinterStatus] = {}
         self._status_listeners: list[Callable[[str, PrinterStatus], None]] = []
+        self._heartbeats: list[Callable[[], None]] = []
+        self._turn_seconds = RESCAN_SECONDS
 
     def start(self) -> None:
         """Queue every job left pending or half-rendered, then start."""
@@ -155,6 +157,17 @@ class Spooler:
         """Call *listener(job_id, state)* after each state recorded."""
         self._listeners.append(listener)
 
+    def add_heartbeat(self, beat: Callable[[], None], seconds: float) -> None:
+        """Call *beat()* on the worker thread at least every *seconds* when
+        idle, and between the films of a job: each call shows the loop is
+        alive (the systemd watchdog).  Idle rescans come as often."""
+        self._heartbeats.append(beat)
+        self._turn_seconds = min(self._turn_seconds, seconds)
+
+    def _beat(self) -> None:
+        for beat in self._heartbeats:
+            beat()
+
     def wake(self) -> None:
         """Look at the spool again soon (something changed on disk)."""
         if not self._scan_needed.is_set():
@@ -188,8 +201,9 @@ class Spooler:
 
     def _run(self) -> None:
         while not self._stopping.is_set():
+            self._beat()
             try:
-                _, job_id = self._queue.get(timeout=RESCAN_SECONDS)
+                _, job_id = self._queue.get(timeout=self._turn_seconds)
             except queue.Empty:
                 self._scan_needed.set()
                 job_id = ""
@@ -297,12 +311,14 @@ class Spooler:
         films = self.spool.load_films(job_id)
 
         def compose(index: int) -> tuple[np.ndarray, int]:
+            self._beat()
             film = films[index]
             dpi = profile.dpi(film.requested_resolution_id)
             return compose_film(film, dpi, printing), dpi
 
         def record(progress: dict[str, Any]) -> None:
             self.spool.record_progress(job_id, progress)
+            self._beat()
 
         return Delivery(
             job_id=job_id,
@@ -333,6 +349,7 @@ class Spooler:
 
         def pages() -> Iterator[tuple[str, np.ndarray, int]]:
             for index, film in enumerate(films, start=1):
+                self._beat()
                 dpi = profile.dpi(film.requested_resolution_id)
                 raster = compose_film(film, dpi, printing, profile.print_bits)
                 preview = out_dir / f"film-{index}.png"

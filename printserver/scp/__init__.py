@@ -36,6 +36,7 @@ from pynetdicom.transport import ThreadedAssociationServer
 from printserver.config import Config
 from printserver.errors import PrintServerError
 from printserver.outputs import PrinterStatus
+from printserver.scp._echo import echo as echo  # for printserver doctor
 from printserver.scp._events import EventNotifier
 from printserver.scp._guard import guard
 from printserver.sop import PrintContext, PrinterState, Request, Response, dispatch
