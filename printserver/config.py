@@ -158,6 +158,29 @@ class ServerConfig:
     network_timeout: float = 60.0
     """Seconds of silence before an association is aborted (default 60)."""
 
+    acse_timeout: float = 30.0
+    """Seconds a new connection may take to ask for an association, and a
+    peer to answer a release (default 30): half-open connections end."""
+
+    dimse_timeout: float = 30.0
+    """Seconds to wait for a DIMSE reply from a peer (default 30)."""
+
+    tls_port: int = 0
+    """A second port, for DICOM over TLS (2762 is usual); 0: none."""
+
+    tls_certificate: str = ""
+    """Our certificate (PEM), for the TLS port."""
+
+    tls_key: str = ""
+    """Its private key (PEM)."""
+
+    tls_ca: str = ""
+    """CA certificates (PEM) that peers' certificates are checked against."""
+
+    tls_verify_client: bool = False
+    """Require each peer on the TLS port to show a certificate ``tls_ca``
+    signed (mutual TLS)."""
+
 
 @dataclass(frozen=True)
 class HotFolderConfig:
@@ -375,6 +398,7 @@ def validate(config: Config, source: str = "<config>") -> None:
         raise ConfigError(f"{source}: server.ae_title: invalid AE title {ae_title!r}")
     if not 0 < config.server.port < 65536:
         raise ConfigError(f"{source}: server.port: {config.server.port} not in 1-65535")
+    _validate_tls(config.server, source)
     names = [p.name for p in config.printers]
     for i, printer in enumerate(config.printers):
         where = f"{source}: printers[{i}]"
@@ -382,6 +406,23 @@ def validate(config: Config, source: str = "<config>") -> None:
             raise ConfigError(f"{where}.name: duplicate {printer.name!r}")
         _validate_printer(printer, names, where)
     _validate_hotfolders(config, source)
+
+
+def _validate_tls(server: ServerConfig, source: str) -> None:
+    """A TLS port needs its certificate and key, readable."""
+    if not server.tls_port:
+        return
+    where = f"{source}: server"
+    if not 0 < server.tls_port < 65536 or server.tls_port == server.port:
+        raise ConfigError(f"{where}.tls_port: {server.tls_port} not a free 1-65535")
+    files = {"tls_certificate": server.tls_certificate, "tls_key": server.tls_key}
+    if server.tls_ca or server.tls_verify_client:
+        files["tls_ca"] = server.tls_ca
+    for key, path in files.items():
+        if not path:
+            raise ConfigError(f"{where}.{key}: needed with tls_port")
+        if not Path(path).expanduser().is_file():
+            raise ConfigError(f"{where}.{key}: no file {path}")
 
 
 def _validate_printer(printer: PrinterConfig, names: list[str], where: str) -> None:

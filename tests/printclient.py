@@ -59,6 +59,7 @@ class PrintClient:
         contexts=(META,),
         transfer_syntaxes=None,
         meta=META,
+        tls_args=None,
     ):
         self.ae = AE(ae_title=calling_ae)
         for abstract_syntax in contexts:
@@ -72,8 +73,9 @@ class PrintClient:
             (evt.EVT_N_EVENT_REPORT, self._on_event),
         ]
         self.assoc = self.ae.associate(
-            "127.0.0.1", port, ae_title=called_ae, evt_handlers=handlers
-        )
+            "127.0.0.1", port, ae_title=called_ae, evt_handlers=handlers,
+            tls_args=tls_args,
+        )  # fmt: skip
 
     def _on_recv(self, event):
         cs = event.message.command_set

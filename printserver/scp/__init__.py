@@ -39,6 +39,7 @@ from printserver.outputs import PrinterStatus
 from printserver.scp._echo import echo as echo  # for printserver doctor
 from printserver.scp._events import EventNotifier
 from printserver.scp._guard import guard
+from printserver.scp._tls import server_context
 from printserver.sop import PrintContext, PrinterState, Request, Response, dispatch
 from printserver.spooler import Spool, Spooler
 from printserver.status import Status
@@ -108,6 +109,7 @@ class PrintSCP:
         else:
             self.spooler = Spooler(self.spool, config, observer)
         self.server: ThreadedAssociationServer | None = None
+        self.tls_server: ThreadedAssociationServer | None = None
         self._contexts: dict[Association, PrintContext] = {}
         self._numbers: dict[Association, int] = {}
         self._counter = itertools.count(1)
@@ -133,6 +135,8 @@ class PrintSCP:
         ae.maximum_associations = self.config.server.max_associations
         ae.maximum_pdu_size = self.config.server.max_pdu_size
         ae.network_timeout = self.config.server.network_timeout
+        ae.acse_timeout = self.config.server.acse_timeout
+        ae.dimse_timeout = self.config.server.dimse_timeout
         ae.require_called_aet = True
         return ae
 
@@ -146,6 +150,7 @@ class PrintSCP:
         handlers: list[Any] = [
             (evt.EVT_DIMSE_SENT, self._on_dimse_sent),
             (evt.EVT_CONN_OPEN, self._on_conn_open),
+            (evt.EVT_CONN_CLOSE, self._on_conn_close),
             (evt.EVT_REQUESTED, self._on_requested),
             (evt.EVT_ACCEPTED, self._on_accepted),
             (evt.EVT_REJECTED, self._on_rejected),
@@ -162,10 +167,9 @@ class PrintSCP:
         ):
             handlers.append((event, self._answer, [operation]))
 
+        ae = self._make_ae()
         address = (self.config.server.host, self.config.server.port)
-        server = self._make_ae().start_server(
-            address, block=False, evt_handlers=handlers
-        )
+        server = ae.start_server(address, block=False, evt_handlers=handlers)
         if server is None:  # only with block=True
             raise OSError("the association server did not start")
         self.server = server
@@ -177,6 +181,20 @@ class PrintSCP:
             self.config.server.ae_title,
             self.config.data_root,
         )
+        if self.config.server.tls_port:
+            tls_address = (self.config.server.host, self.config.server.tls_port)
+            try:
+                self.tls_server = ae.start_server(
+                    tls_address,
+                    block=False,
+                    evt_handlers=handlers,
+                    ssl_context=server_context(self.config.server),
+                )
+            except OSError:
+                server.shutdown()
+                self.server = None
+                raise
+            logger.info("listening for TLS on %s:%s", *tls_address)
         return str(host), int(port)
 
     def stop(self) -> None:
@@ -185,6 +203,9 @@ class PrintSCP:
             logger.info("stopping: no new associations")
             self.server.shutdown()
             self.server = None
+        if self.tls_server is not None:
+            self.tls_server.shutdown()
+            self.tls_server = None
         self.spooler.stop()
         self.events.stop()
         logger.info("stopped")
@@ -292,6 +313,16 @@ class PrintSCP:
         self.events.forget(event.assoc)
         self._contexts.pop(event.assoc, None)
         self._numbers.pop(event.assoc, None)
+
+    def _on_conn_close(self, event: evt.Event) -> None:
+        # Still numbered: no association was accepted, rejected or ended.
+        if event.assoc in self._numbers:
+            self._log(event.assoc).warning(
+                "connection closed before an association: no request within "
+                "%s s, or a failed TLS handshake",
+                self.config.server.acse_timeout,
+            )
+            self._numbers.pop(event.assoc, None)
 
     def _on_dimse_sent(self, event: evt.Event) -> None:
         if isinstance(event.message, N_ACTION_RSP):
