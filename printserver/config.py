@@ -158,6 +158,18 @@ class ServerConfig:
     network_timeout: float = 60.0
     """Seconds of silence before an association is aborted (default 60)."""
 
+    max_associations_per_peer: int = 4
+    """Associations one peer (calling AE title at one address) may hold at
+    once; more are rejected as a local limit exceeded (default 4)."""
+
+    max_association_mb: int = 1024
+    """Megabytes one association may send; past that it is aborted before
+    more is kept in memory (default 1024)."""
+
+    max_film_boxes: int = 16
+    """Film boxes one film session may hold; more are refused with 0x0213
+    (default 16)."""
+
     acse_timeout: float = 30.0
     """Seconds a new connection may take to ask for an association, and a
     peer to answer a release (default 30): half-open connections end."""

@@ -98,6 +98,12 @@ class SessionQueueFullError(PrintServerError):
     status = Status.FILM_SESSION_QUEUE_FULL
 
 
+class ResourceLimitError(PrintServerError):
+    """A configured limit would be crossed (0x0213)."""
+
+    status = Status.RESOURCE_LIMITATION
+
+
 class ImageTooLargeError(PrintServerError):
     """The image does not fit its box and may not be cut (0xC603)."""
 

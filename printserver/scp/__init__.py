@@ -112,6 +112,7 @@ class PrintSCP:
         self.tls_server: ThreadedAssociationServer | None = None
         self._contexts: dict[Association, PrintContext] = {}
         self._numbers: dict[Association, int] = {}
+        self._received: dict[Association, int] = {}
         self._counter = itertools.count(1)
         self._incidents = itertools.count(1)
         self._lock = threading.Lock()
@@ -151,6 +152,7 @@ class PrintSCP:
             (evt.EVT_DIMSE_SENT, self._on_dimse_sent),
             (evt.EVT_CONN_OPEN, self._on_conn_open),
             (evt.EVT_CONN_CLOSE, self._on_conn_close),
+            (evt.EVT_PDU_RECV, self._count_bytes),
             (evt.EVT_REQUESTED, self._on_requested),
             (evt.EVT_ACCEPTED, self._on_accepted),
             (evt.EVT_REJECTED, self._on_rejected),
@@ -265,10 +267,52 @@ class PrintSCP:
     def _on_requested(self, event: evt.Event) -> None:
         # Answer to every AE title a printer route names, not only ours:
         # pynetdicom compares the called AE title with the acceptor's.
-        request: Any = event.assoc.requestor.primitive
+        assoc = event.assoc
+        request: Any = assoc.requestor.primitive
         called = str(request.called_ae_title).strip()
-        if called != event.assoc.acceptor.ae_title and called in self.config.ae_titles:
-            event.assoc.acceptor.ae_title = called
+        if called != assoc.acceptor.ae_title and called in self.config.ae_titles:
+            assoc.acceptor.ae_title = called
+        self._limit_per_peer(assoc, str(request.calling_ae_title).strip())
+
+    def _limit_per_peer(self, assoc: Association, calling: str) -> None:
+        """Reject a peer that already holds its share of associations."""
+        peer = (calling, assoc.requestor.address)
+        held = sum(
+            1
+            for other in assoc.ae.active_associations
+            if other is not assoc
+            and other.is_acceptor
+            and other.is_established
+            and (other.requestor.ae_title, other.requestor.address) == peer
+        )
+        if held < self.config.server.max_associations_per_peer:
+            return
+        self._log(assoc).warning(
+            "association rejected: local limit exceeded (%s already holds %d)",
+            calling,
+            held,
+        )
+        self._numbers.pop(assoc, None)
+        assoc.acse.send_reject(0x02, 0x03, 0x02)
+        assoc.kill()
+
+    def _count_bytes(self, event: evt.Event) -> None:
+        """Abort an association that sends more than it may, before
+        pynetdicom keeps the rest of it in memory."""
+        assoc = event.assoc
+        length = int(getattr(event.pdu, "pdu_length", 0)) + 6
+        with self._lock:
+            total = self._received.get(assoc, 0) + length
+            self._received[assoc] = total
+        limit = self.config.server.max_association_mb * 1_000_000
+        if total > limit >= total - length:  # once, on crossing
+            self._log(assoc).error(
+                "association aborted: it sent more than %d MB (max_association_mb)",
+                self.config.server.max_association_mb,
+            )
+            # Not on this thread: the DUL runs this handler and abort() waits
+            # for the DUL to stop.
+            threading.Thread(target=assoc.abort, daemon=True).start()
 
     def _on_accepted(self, event: evt.Event) -> None:
         assoc = event.assoc
@@ -315,6 +359,8 @@ class PrintSCP:
         self._numbers.pop(event.assoc, None)
 
     def _on_conn_close(self, event: evt.Event) -> None:
+        with self._lock:
+            self._received.pop(event.assoc, None)
         # Still numbered: no association was accepted, rejected or ended.
         if event.assoc in self._numbers:
             self._log(event.assoc).warning(

@@ -16,6 +16,7 @@ from printserver.errors import (
     InvalidAttributeValueError,
     NoSuchActionError,
     NoSuchInstanceError,
+    ResourceLimitError,
 )
 from printserver.layout import (
     FilmOrientationValues,
@@ -302,6 +303,9 @@ def handle_n_create(ctx: PrintContext, req: Request) -> Response:
     uid = req.sop_instance_uid or generate_uid()
     if not attrs.is_valid_uid(uid):
         raise InvalidAttributeValueError(f"Affected SOP Instance UID {uid!r} invalid")
+    limit = ctx.config.server.max_film_boxes
+    if len(ctx.film_session.film_boxes) >= limit:
+        raise ResourceLimitError(f"session full: {limit} film boxes (max_film_boxes)")
     if any(fb.sop_instance_uid == uid for fb in ctx.film_session.film_boxes):
         raise DuplicateInstanceError(f"film box {uid} exists")
 
