@@ -106,8 +106,13 @@ def write_durable(path: Path, data: bytes) -> None:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Replace *path* with *data*: write, fsync, rename, fsync the folder."""
-    tmp = path.with_name(f".{path.name}.tmp")
+    """Replace *path* with *data*: write, fsync, rename, fsync the folder.
+
+    The temporary name is the writer's own (process and thread), so two
+    writers racing on one file (the server and the CLI repairing the same
+    broken state file) each rename a complete copy.
+    """
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
     write_durable(tmp, data)
     os.replace(tmp, path)
     fsync_dir(path.parent)
