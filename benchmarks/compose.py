@@ -15,8 +15,8 @@ processes: the peak RSS growth of a one-film job and of a ten-film job.
 """
 
 import argparse
+import gc
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -30,6 +30,7 @@ import pydicom
 from PIL import Image
 from pydicom.data import get_testdata_file
 
+from printserver.memory import limit_malloc_arenas
 from printserver.render import Film, SourceImage, compose_film, write_postscript
 from printserver.render.compose import image_boxes
 from printserver.render.tone import Printing, tone_table, viewing_for
@@ -103,10 +104,32 @@ def naive(film: Film, path: Path) -> None:
         f.write(data)
 
 
+def _status_mb(field: str) -> float:
+    """A ``/proc/self/status`` memory figure (VmRSS, VmHWM) in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    raise KeyError(field)
+
+
 def child(films: int) -> None:
-    """Render a job of *films* films, streamed; print the RSS growth."""
+    """Render a job of *films* films, streamed; print the RSS growth.
+
+    The peak is reset once the images are loaded (Linux's clear_refs), so
+    the growth is the job's own high-water mark above the resident set it
+    started from, not an earlier peak of the set-up.  The process caps its
+    malloc arenas as the server does.
+    """
+    limit_malloc_arenas()  # as ``printserver serve`` does
     film = make_film()
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # Imports and thread pools, as a running server has them, from a small
+    # film: the full film's own memory is then all counted.
+    with tempfile.TemporaryFile() as f:
+        small = Film("STANDARD\\1,1", "8INX10IN", images={1: film.images[1]})
+        write_postscript(f, [("8INX10IN", compose_film(small, 20), 20)], "warm")
+    gc.collect()
+    Path("/proc/self/clear_refs").write_text("5")
+    before = _status_mb("VmRSS")
 
     def pages():
         for _ in range(films):
@@ -114,7 +137,7 @@ def child(films: int) -> None:
 
     with tempfile.TemporaryDirectory() as tmp, open(Path(tmp) / "job.ps", "wb") as f:
         write_postscript(f, pages(), "bench")
-    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    after = _status_mb("VmHWM")
     print(json.dumps({"films": films, "growth_mb": after - before}))
 
 

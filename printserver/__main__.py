@@ -17,6 +17,7 @@ from printserver import __version__, admin, doctor
 from printserver.config import Config, load_config
 from printserver.errors import ConfigError, SpoolError
 from printserver.logsetup import init_logging
+from printserver.memory import limit_malloc_arenas
 from printserver.spool import Spool
 from printserver.systemd import ServiceNotifier, queue_status, supervise
 
@@ -91,6 +92,7 @@ def serve(config: Config) -> int:
     from printserver.hotfolder import HotFolders  # noqa: PLC0415
     from printserver.scp import PrintSCP  # noqa: PLC0415
 
+    limit_malloc_arenas()
     scp = PrintSCP(config)
     notifier = ServiceNotifier()
     supervise(notifier, scp.spooler)

@@ -4,8 +4,10 @@ The output follows the Document Structuring Conventions 3.0 so spoolers and
 printers can find pages and media.  Pure: takes rasters, writes bytes.
 """
 
+import os
 import zlib
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import BinaryIO
 
@@ -18,23 +20,56 @@ try:
 except ImportError:  # no wheel for this machine: the standard library's
     _zlib = zlib  # type: ignore[misc]
 
-#: Rows compressed per call; keeps the temporary buffers small.
-_STRIP_ROWS = 64
+#: ISA-L's levels stop at 3 (its 3 compresses like zlib's 6).
+_BEST_LEVEL = getattr(_zlib, "ISAL_BEST_COMPRESSION", zlib.Z_BEST_COMPRESSION)
+
+#: Bytes of samples per independently compressed piece: small enough that
+#: the pieces of a film keep every core busy, large enough that restarting
+#: the compressor's history costs nothing in size.
+_PIECE_BYTES = 1 << 21
+
+_WORKERS = min(4, os.cpu_count() or 1)
+
+#: Compressors run here side by side; both zlib and ISA-L release the GIL.
+_pool = ThreadPoolExecutor(_WORKERS, thread_name_prefix="deflate")
 
 
-def _deflate(raster: np.ndarray, level: int) -> bytes:
-    """Flate-compress a raster strip by strip.
+def _deflate_piece(piece: np.ndarray, level: int) -> bytes:
+    """Raw deflate blocks for *piece*, ending on a byte boundary (a sync
+    flush) so that pieces concatenate into one stream."""
+    level = min(level, _BEST_LEVEL)
+    compressor = _zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)
+    return compressor.compress(piece) + compressor.flush(_zlib.Z_SYNC_FLUSH)
 
+
+def _deflate(raster: np.ndarray, level: int) -> list[bytes]:
+    """One zlib (RFC 1950) stream of *raster*'s bytes, made in parallel, as
+    the parts to write one after another.
+
+    The raster is cut into pieces compressed on separate threads, each with
+    a fresh history, then joined as pigz does: the zlib header, the pieces'
+    deflate blocks, an empty final block and the Adler-32 of the whole.
     With ISA-L (the ``isal`` package) where it is installed: four times
     faster than zlib at level 1, for the same size.
     """
-    compressor = _zlib.compressobj(level)
-    chunks = [
-        compressor.compress(raster[top : top + _STRIP_ROWS].tobytes())
-        for top in range(0, raster.shape[0], _STRIP_ROWS)
+    data = np.ascontiguousarray(raster).reshape(-1).view(np.uint8)
+    pieces = [
+        data[start : start + _PIECE_BYTES]
+        for start in range(0, len(data), _PIECE_BYTES)
     ]
-    chunks.append(compressor.flush())
-    return b"".join(chunks)
+    checksum = _zlib.adler32(data)
+    # A zlib header (deflate, 32 KiB window, no dictionary) whose check
+    # bits make it a multiple of 31, with the level hint of the request.
+    cmf = 0x78
+    hint = 0 if level <= 1 else 1 if level <= 5 else 2 if level == 6 else 3
+    flg = hint << 6
+    flg |= 31 - (cmf * 256 + flg) % 31
+    blocks = _pool.map(lambda piece: _deflate_piece(piece, level), pieces)
+    return [bytes((cmf, flg)), *blocks, _FINAL_BLOCK, checksum.to_bytes(4, "big")]
+
+
+#: A last, empty block with fixed Huffman codes: ends a deflate stream.
+_FINAL_BLOCK = b"\x03\x00"
 
 
 def _page_size_points(raster: np.ndarray, dpi: int) -> tuple[float, float]:
@@ -112,7 +147,12 @@ def write_postscript(  # noqa: PLR0913 - each option is one DSC/device feature
     media: dict[tuple[str, float, float], None] = {}
     bbox = (0, 0)
     number = 0
-    for number, (size_id, raster, dpi) in enumerate(films, start=1):
+    # Not enumerate(): its result tuple would keep the last film alive while
+    # the caller's generator composes the next one.
+    for page in films:
+        number += 1
+        size_id, raster, dpi = page
+        del page
         w, h = _page_size_points(raster, dpi)
         media[size_id, w, h] = None
         bbox = (max(bbox[0], _ceil(w)), max(bbox[1], _ceil(h)))
@@ -169,9 +209,11 @@ def _write_page(  # noqa: PLR0913 - one page's settings
     w, h = _fmt(size[0]), _fmt(size[1])
     bits = 12 if raster.dtype == np.uint16 and not rgb else 8
     samples = _pack12(raster) if bits == 12 else raster
-    data = _deflate(samples, compress_level)
+    parts = _deflate(samples, compress_level)
+    del samples
     if ascii85:
-        data = ascii85_encode(data)
+        parts = [ascii85_encode(b"".join(parts))]
+    length = sum(len(part) for part in parts)
     decode = "[0 1 0 1 0 1]" if rgb else "[0 1]"
     operator_line = (
         f"<< /ImageType 1 /Width {width} /Height {height} "
@@ -193,12 +235,13 @@ def _write_page(  # noqa: PLR0913 - one page's settings
         f"{w} {h} scale",
         "/DeviceRGB setcolorspace" if rgb else "/DeviceGray setcolorspace",
         f"/FilmData {source} /FlateDecode filter def",
-        f"%%BeginData: {len(operator_line) + len(data)} {kind} Bytes",
+        f"%%BeginData: {len(operator_line) + length} {kind} Bytes",
         "",
     ]
     out.write("\n".join(lines).encode("ascii"))
     out.write(operator_line)
-    out.write(data)
+    for part in parts:
+        out.write(part)
     # The image operator stops once it has its samples; flushfile reads the
     # rest of the Flate stream (its checksum) so the interpreter resumes on
     # PostScript text.

@@ -222,3 +222,32 @@ def test_color_film_renders_exact_in_rgb(tmp_path):
     )  # fmt: skip
     rendered = np.asarray(Image.open(io.BytesIO(out.stdout)))
     assert np.array_equal(rendered, raster)
+
+
+def test_cubic_overshoot_stays_inside_the_range():
+    """A hard 12-bit edge enlarged with CUBIC rings past 0 and 4095; the
+    ringing is clipped to the darkest and lightest drive values."""
+    edge = np.zeros((8, 8), np.uint16)
+    edge[:, 4:] = 4095
+    film = Film(
+        "STANDARD\\1,1", "14INX14IN", images={1: SourceImage(edge, 12, "MONOCHROME2")},
+        magnification_type=MagnificationTypeValues.CUBIC,
+    )  # fmt: skip
+    raster = compose_film(film, DPI)  # 280 x 280
+    row = raster[140].astype(int)
+    assert row[0] == gray(0.0) and row[-1] == gray(1.0)
+    assert row.min() == gray(0.0) and row.max() == gray(1.0)
+    assert (row[:130] == gray(0.0)).sum() > 100
+
+
+def test_decimation_averages_rather_than_aliases():
+    """One-pixel stripes shrunk from 400 to 280 pixels: every printed pixel
+    mixes a black and a white stripe, none keeps a whole stripe's value."""
+    stripes = np.zeros((400, 400), np.uint8)
+    stripes[:, ::2] = 255
+    film = Film(
+        "STANDARD\\1,1", "14INX14IN", images={1: SourceImage(stripes, 8, "MONOCHROME2")}
+    )
+    raster = compose_film(film, DPI).astype(int)
+    middle = raster[100:180, 100:180]
+    assert gray(0.0) < middle.min() and middle.max() < gray(1.0)

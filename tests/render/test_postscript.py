@@ -4,6 +4,7 @@ at a time; each checked by rendering with Ghostscript."""
 import base64
 import io
 import subprocess
+import zlib
 
 import numpy as np
 import png
@@ -11,7 +12,12 @@ import pytest
 from PIL import Image
 
 from printserver.render import Film, SourceImage, compose_film, eight_bit
-from printserver.render.postscript import _pack12, ascii85_encode, write_postscript
+from printserver.render.postscript import (
+    _deflate,
+    _pack12,
+    ascii85_encode,
+    write_postscript,
+)
 from tests.conftest import require_tool
 
 
@@ -103,3 +109,19 @@ def test_ascii85_encoder_agrees_with_the_standard_library(size):
     assert text.endswith(b"~>")
     assert max(len(line) for line in text.splitlines()) <= 77
     assert base64.a85decode(b"<~" + text, adobe=True, ignorechars=b"\n") == data
+
+
+@pytest.mark.parametrize("level", [1, 9])
+@pytest.mark.parametrize("shape", [(0, 4), (1, 1), (700, 3001), (2048, 2048, 3)])
+def test_parallel_deflate_is_one_zlib_stream(shape, level):
+    """Pieces compressed apart join into one stream zlib reads back whole,
+    with the Adler-32 of the whole raster (zlib checks it)."""
+    rng = np.random.default_rng(sum(shape))
+    raster = rng.integers(0, 40, shape, dtype=np.uint8)
+    parts = _deflate(raster, level)
+    decompressor = zlib.decompressobj()
+    assert decompressor.decompress(b"".join(parts)) == raster.tobytes()
+    assert decompressor.eof and decompressor.unused_data == b""
+    # Header, one part per 2 MiB piece, final block, checksum: a large
+    # raster is really cut, so the joining is what was exercised.
+    assert len(parts) == 3 + -(-raster.nbytes // (1 << 21))
