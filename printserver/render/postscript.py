@@ -6,7 +6,7 @@ printers can find pages and media.  Pure: takes rasters, writes bytes.
 
 import os
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import BinaryIO
@@ -42,30 +42,55 @@ def _deflate_piece(piece: np.ndarray, level: int) -> bytes:
     return compressor.compress(piece) + compressor.flush(_zlib.Z_SYNC_FLUSH)
 
 
-def _deflate(raster: np.ndarray, level: int) -> list[bytes]:
+def _adler32_combine(first: int, second: int, second_length: int) -> int:
+    """The Adler-32 of two byte strings one after the other, from the
+    checksum of each and the length of the second (RFC 1950's sums: the
+    second's running sums all grow by the first's byte sum)."""
+    base = 65521
+    sum_a = ((first & 0xFFFF) + (second & 0xFFFF) - 1) % base
+    sum_b = (
+        (first >> 16) + (second >> 16) + second_length * ((first & 0xFFFF) - 1)
+    ) % base
+    return (sum_b << 16) | sum_a
+
+
+def _deflate(
+    raster: np.ndarray,
+    level: int,
+    pack: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> list[bytes]:
     """One zlib (RFC 1950) stream of *raster*'s bytes, made in parallel, as
     the parts to write one after another.
 
-    The raster is cut into pieces compressed on separate threads, each with
-    a fresh history, then joined as pigz does: the zlib header, the pieces'
-    deflate blocks, an empty final block and the Adler-32 of the whole.
+    The raster is cut into bands of rows, each packed by *pack* (if given:
+    12-bit samples) and compressed on its own thread with a fresh history;
+    the pieces are joined as pigz does: the zlib header, the pieces'
+    deflate blocks, an empty final block and the Adler-32 of the whole,
+    combined from the pieces'.  No packed copy of the whole film is made.
     With ISA-L (the ``isal`` package) where it is installed: four times
     faster than zlib at level 1, for the same size.
     """
-    data = np.ascontiguousarray(raster).reshape(-1).view(np.uint8)
-    pieces = [
-        data[start : start + _PIECE_BYTES]
-        for start in range(0, len(data), _PIECE_BYTES)
-    ]
-    checksum = _zlib.adler32(data)
+    row_bytes = raster[0].nbytes if len(raster) else 1
+    rows = max(1, _PIECE_BYTES // max(1, row_bytes))
+    bands = [raster[top : top + rows] for top in range(0, len(raster), rows)]
+
+    def compress(band: np.ndarray) -> tuple[bytes, int, int]:
+        samples = pack(band) if pack is not None else band
+        data = np.ascontiguousarray(samples).reshape(-1).view(np.uint8)
+        return _deflate_piece(data, level), _zlib.adler32(data), data.size
+
     # A zlib header (deflate, 32 KiB window, no dictionary) whose check
     # bits make it a multiple of 31, with the level hint of the request.
     cmf = 0x78
     hint = 0 if level <= 1 else 1 if level <= 5 else 2 if level == 6 else 3
     flg = hint << 6
     flg |= 31 - (cmf * 256 + flg) % 31
-    blocks = _pool.map(lambda piece: _deflate_piece(piece, level), pieces)
-    return [bytes((cmf, flg)), *blocks, _FINAL_BLOCK, checksum.to_bytes(4, "big")]
+    parts = [bytes((cmf, flg))]
+    checksum = 1  # the Adler-32 of nothing
+    for block, adler, size in _pool.map(compress, bands):
+        parts.append(block)
+        checksum = _adler32_combine(checksum, adler, size)
+    return [*parts, _FINAL_BLOCK, checksum.to_bytes(4, "big")]
 
 
 #: A last, empty block with fixed Huffman codes: ends a deflate stream.
@@ -208,9 +233,7 @@ def _write_page(  # noqa: PLR0913 - one page's settings
     rgb = raster.ndim == 3
     w, h = _fmt(size[0]), _fmt(size[1])
     bits = 12 if raster.dtype == np.uint16 and not rgb else 8
-    samples = _pack12(raster) if bits == 12 else raster
-    parts = _deflate(samples, compress_level)
-    del samples
+    parts = _deflate(raster, compress_level, _pack12 if bits == 12 else None)
     if ascii85:
         parts = [ascii85_encode(b"".join(parts))]
     length = sum(len(part) for part in parts)
