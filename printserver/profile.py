@@ -66,6 +66,12 @@ class PrinterProfile:
     """(drive value 0-1, measured OD) pairs, e.g. from ``printserver
     calibrate``; empty means gray is transmittance relative to clear film."""
 
+    configurations: tuple[tuple[str, float, tuple[tuple[float, float], ...]], ...] = ()
+    """Printer configurations a film box or image box may name in its
+    Configuration Information: (name, gamma, characteristic curve) from the
+    ``[configurations.NAME]`` tables (keys ``gamma``, default 1, and
+    ``characteristic_curve``, default the printer's)."""
+
     print_bits: int = 8
     """Bits per gray sample in the PostScript: 8, or 12 for printers that
     take 12-bit images (color is always 8 bits per component)."""
@@ -109,6 +115,27 @@ def read_named_file(kind: str, name: str, folder: Path) -> tuple[Path, dict[str,
         raise ConfigError(f"{kind} {path}: {exc}") from exc
 
 
+def _curve(pairs: list[list[float]]) -> tuple[tuple[float, float], ...]:
+    return tuple((float(drive), float(od)) for drive, od in pairs)
+
+
+def _configurations(
+    path: Path, tables: dict[str, Any]
+) -> tuple[tuple[str, float, tuple[tuple[float, float], ...]], ...]:
+    """The ``[configurations.NAME]`` tables as (name, gamma, curve)."""
+    result = []
+    for name, table in tables.items():
+        where = f"printer profile {path}: configurations.{name}"
+        unknown = set(table) - {"gamma", "characteristic_curve"}
+        if unknown:
+            raise ConfigError(f"{where}: {', '.join(sorted(unknown))}: unknown key")
+        gamma = float(table.get("gamma", 1.0))
+        if not 0.1 <= gamma <= 10:
+            raise ConfigError(f"{where}: gamma {gamma} not in 0.1-10")
+        result.append((name, gamma, _curve(table.get("characteristic_curve", []))))
+    return tuple(result)
+
+
 def load_profile(name: str, folder: Path | None = None) -> PrinterProfile:
     """Read ``<name>.toml`` from the profiles folder, or *name* if it is a
     path to a ``.toml`` file.
@@ -125,7 +152,9 @@ def load_profile(name: str, folder: Path | None = None) -> PrinterProfile:
         if key not in known or key in ("name", "path"):
             raise ConfigError(f"printer profile {path}: {key}: unknown key")
         if key == "characteristic_curve":
-            values[key] = tuple((float(drive), float(od)) for drive, od in value)
+            values[key] = _curve(value)
+        elif key == "configurations":
+            values[key] = _configurations(path, value)
         else:
             values[key] = tuple(value) if isinstance(value, list) else value
     profile = PrinterProfile(name=name, path=path, **values)

@@ -24,7 +24,14 @@ from watchdog.observers.api import BaseObserver
 
 from printserver.config import Config, PrinterConfig
 from printserver.outputs import Delivery, OutputError, PrinterStatus, make_output
-from printserver.render import Printing, compose_film, write_postscript, write_preview
+from printserver.profile import PrinterProfile
+from printserver.render import (
+    Printing,
+    ToneConfiguration,
+    compose_film,
+    write_postscript,
+    write_preview,
+)
 from printserver.spool import (
     DONE,
     FAILED,
@@ -49,6 +56,19 @@ _PRIORITY = {"HIGH": 0, "MED": 1, "LOW": 2}
 RESCAN_SECONDS = 30.0
 #: Seconds between questions to each printer about its status.
 STATUS_SECONDS = 30.0
+
+
+def printing_for(profile: PrinterProfile) -> Printing:
+    """How a printer's profile says its films are printed: its curve, its
+    medium, and the configurations a film or image box may name."""
+    return Printing(
+        profile.characteristic_curve,
+        profile.reflective,
+        configurations=tuple(
+            (name, ToneConfiguration(gamma, curve))
+            for name, gamma, curve in profile.configurations
+        ),
+    )
 
 
 class _Wake(FileSystemEventHandler):
@@ -307,7 +327,7 @@ class Spooler:
         state = self.spool.read_state(job_id)
         printer = self.config.printer(state.get("printer", ""))
         profile = self.config.profile(printer)
-        printing = Printing(profile.characteristic_curve, profile.reflective)
+        printing = printing_for(profile)
         films = self.spool.load_films(job_id)
 
         def compose(index: int) -> tuple[np.ndarray, int]:
@@ -344,7 +364,7 @@ class Spooler:
         out_dir.mkdir(exist_ok=True)
         films = self.spool.load_films(job_id)
         profile = self.config.profile(printer)
-        printing = Printing(profile.characteristic_curve, profile.reflective)
+        printing = printing_for(profile)
         previews: list[Path] = []
 
         def pages() -> Iterator[tuple[str, np.ndarray, int]]:

@@ -56,6 +56,13 @@ def test_film_box_values_match_the_profile():
         assert format_id in row_for("(2010,0030)")
 
 
+def test_configurations_match_the_profile():
+    names = ", ".join(name for name, _, _ in PROFILE.configurations)
+    assert f"| {names} *(checked)* |" in row_for(
+        "(2010,0150) Configuration Information"
+    )
+
+
 def test_film_sizes_and_media_match_the_profile():
     sizes = ", ".join(PROFILE.film_size_ids)
     assert f"| {sizes} *(checked)* |" in row_for("(2010,0050) Film Size ID")

@@ -23,7 +23,13 @@ from printserver.render.ghostscript import write_pdf
 from printserver.render.paper import PaperHeader, write_paper_pdf
 from printserver.render.postscript import write_postscript
 from printserver.render.preview import write_preview
-from printserver.render.tone import Printing, density_gray, tone_table, viewing_for
+from printserver.render.tone import (
+    Printing,
+    ToneConfiguration,
+    density_gray,
+    tone_table,
+    viewing_for,
+)
 
 __all__ = [
     "Film",
@@ -34,6 +40,7 @@ __all__ = [
     "PolarityValues",
     "PresentationLUT",
     "Printing",
+    "ToneConfiguration",
     "SourceImage",
     "compose_film",
     "density_gray",

@@ -166,6 +166,7 @@ def render_image(  # noqa: PLR0913, PLR0917 - the film's parts and settings
     12 bits when *bits* is 12 (RGB is always 8)."""
     magnification = image.magnification_type or film.magnification_type
     fit = plan_fit(image, box, magnification, dpi)
+    printing = printing.configured(image.configuration_information)
     viewing = viewing_for(film, image, printing)
     if image.photometric_interpretation == "RGB":
         color = _resize(_color_values(image), fit.width, fit.height, magnification)
@@ -312,7 +313,7 @@ def compose_film(
     """
     if bits not in (8, 12):
         raise ValueError(f"bits must be 8 or 12, not {bits}")
-    printing = printing or Printing()
+    printing = (printing or Printing()).configured(film.configuration_information)
     viewing = viewing_for(film, None, printing)
     width, height = film_pixel_size(film.film_size_id, film.film_orientation, dpi)
     color = is_color(film)

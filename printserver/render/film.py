@@ -72,6 +72,10 @@ class SourceImage:
     pixel_aspect_ratio: tuple[int, int] = (1, 1)
     """Row spacing to column spacing of the image's pixels."""
 
+    configuration_information: str = ""
+    """The printer configuration this image is printed with (a name from the
+    printer profile's ``configurations``); overrides the film box's."""
+
 
 @dataclass
 class Film:
@@ -99,6 +103,10 @@ class Film:
     """Reflected Ambient Light La in cd/m2."""
 
     presentation_lut: PresentationLUT | None = None
+    configuration_information: str = ""
+    """The printer configuration the film is printed with (a name from the
+    printer profile's ``configurations``), or empty for the profile's own."""
+
     trim: bool = False
     """Draw a thin line around each image (Trim YES)."""
 

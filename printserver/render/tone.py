@@ -8,7 +8,7 @@ References: PS3.4 H.2.1.2 (the grayscale pipeline), PS3.14.
 """
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -25,6 +25,20 @@ TABLE_SIZE = 4096
 
 
 @dataclass(frozen=True)
+class ToneConfiguration:
+    """A printer configuration a film or image box may ask for by name
+    (Configuration Information): another contrast, another curve."""
+
+    gamma: float = 1.0
+    """P-Values are raised to this power before the GSDF: above 1 darkens
+    the middle tones (more contrast in the light parts), below 1 lightens
+    them.  The ends (0 and 1) stay where they are."""
+
+    characteristic_curve: tuple[tuple[float, float], ...] = ()
+    """A curve of its own (e.g. another film stock); empty: the printer's."""
+
+
+@dataclass(frozen=True)
 class Printing:
     """How the output device turns drive values into density."""
 
@@ -33,6 +47,25 @@ class Printing:
 
     reflective: bool = False
     """Paper rather than film."""
+
+    gamma: float = 1.0
+    """The P-Value power of the configuration in use (1: none)."""
+
+    configurations: tuple[tuple[str, ToneConfiguration], ...] = ()
+    """The printer's named configurations, for :meth:`configured`."""
+
+    def configured(self, name: str) -> "Printing":
+        """This printing under configuration *name*; unchanged for an empty
+        or unknown name (the SOP layer refuses unknown names)."""
+        for key, configuration in self.configurations:
+            if key == name:
+                return replace(
+                    self,
+                    gamma=configuration.gamma,
+                    characteristic_curve=configuration.characteristic_curve
+                    or self.characteristic_curve,
+                )
+        return self
 
 
 def viewing_for(film: Film, image: SourceImage | None, printing: Printing) -> Viewing:
@@ -93,7 +126,7 @@ def tone_table(viewing: Viewing, printing: Printing, bits: int = 8) -> np.ndarra
     Cached: the images of a film (and of most jobs) share their settings.
     The table is read-only.
     """
-    pvalues = np.linspace(0.0, 1.0, TABLE_SIZE)
+    pvalues = np.linspace(0.0, 1.0, TABLE_SIZE) ** printing.gamma
     density = pvalue_to_density(pvalues, viewing)
     drive = drive_values(
         density, list(printing.characteristic_curve), viewing.min_density

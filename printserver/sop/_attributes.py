@@ -200,6 +200,25 @@ def get_supported(
     return value
 
 
+def get_configuration(
+    ds: Dataset, names: Iterable[str], adjustments: Adjustments
+) -> str:
+    """Configuration Information naming one of the printer's *names*.
+
+    A name the printer lacks gets warning 0x0116 and the printer's own
+    configuration (empty) is used, as for other values it does not offer.
+    """
+    value = get_text(ds, "ConfigurationInformation", "").strip()
+    if value and value not in set(names):
+        adjustments.add(
+            Status.ATTRIBUTE_VALUE_OUT_OF_RANGE,
+            "ConfigurationInformation unknown to this printer, none used",
+            "ConfigurationInformation",
+        )
+        return ""
+    return value
+
+
 def get_clamped_density(
     ds: Dataset, keyword: str, *, default: int, low: int, high: int,
     adjustments: Adjustments,

@@ -156,9 +156,8 @@ def _options(
         if smoothing:
             applied.SmoothingType = smoothing
     if "ConfigurationInformation" in ds:
-        # LIMITATION(LIM-001): Configuration Information is kept, not applied.
-        applied.ConfigurationInformation = attrs.get_text(
-            ds, "ConfigurationInformation"
+        applied.ConfigurationInformation = attrs.get_configuration(
+            ds, (name for name, _, _ in profile.configurations), adjust
         )
     _densities(ctx, ds, applied, adjust)
 
@@ -170,6 +169,9 @@ def _options(
         trim=applied.Trim == "YES",
         min_density=int(applied.MinDensity),
         max_density=int(applied.MaxDensity),
+        configuration_information=applied.get(
+            "ConfigurationInformation", film.configuration_information
+        ),
         illumination=int(applied.get("Illumination", film.illumination)),
         reflected_ambient_light=int(
             applied.get("ReflectedAmbientLight", film.reflected_ambient_light)

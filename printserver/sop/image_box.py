@@ -233,6 +233,10 @@ def _settings(
                 )
             )  # fmt: skip
     settings["presentation_lut"] = render_lut(ctx, ds)
+    if "ConfigurationInformation" in ds:
+        settings["configuration_information"] = attrs.get_configuration(
+            ds, (name for name, _, _ in ctx.profile.configurations), adjust
+        )
     return settings
 
 
