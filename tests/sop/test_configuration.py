@@ -43,10 +43,16 @@ def middle_gray(ctx, box_uid, **extra):
     return rsp, int(raster[raster.shape[0] // 2, raster.shape[1] // 2])
 
 
-def test_film_box_configuration_changes_the_middle_tones(ctx):
+def plain_gray(ctx):
+    """Open the session; the middle gray of a film box without a
+    configuration."""
     call(ctx, "N-CREATE", SESSION, SESSION_UID)
     _, plain_box = film_box(ctx, "1.2.3.2")
-    _, plain = middle_gray(ctx, plain_box)
+    return middle_gray(ctx, plain_box)[1]
+
+
+def test_film_box_configuration_changes_the_middle_tones(ctx):
+    plain = plain_gray(ctx)
     rsp, high_box = film_box(ctx, "1.2.3.3", ConfigurationInformation="CONTRAST_HIGH")
     assert rsp.status == Status.SUCCESS
     assert rsp.dataset.ConfigurationInformation == "CONTRAST_HIGH"
@@ -58,9 +64,7 @@ def test_film_box_configuration_changes_the_middle_tones(ctx):
 
 
 def test_unknown_configuration_warns_and_prints_plain(ctx):
-    call(ctx, "N-CREATE", SESSION, SESSION_UID)
-    _, plain_box = film_box(ctx, "1.2.3.2")
-    _, plain = middle_gray(ctx, plain_box)
+    plain = plain_gray(ctx)
     rsp, box = film_box(ctx, "1.2.3.3", ConfigurationInformation="CS999")
     assert rsp.status == Status.ATTRIBUTE_VALUE_OUT_OF_RANGE
     assert "ConfigurationInformation" in rsp.error_comment
