@@ -166,6 +166,11 @@ class ServerConfig:
     """Megabytes one association may send; past that it is aborted before
     more is kept in memory (default 1024)."""
 
+    peer_policy: str = "any"
+    """``any``: any peer may associate (the default, for a first run; a
+    WARNING at start says so); ``registered``: only the ``[[peers]]``, from
+    their host, for what their ``permissions`` allow."""
+
     max_film_boxes: int = 16
     """Film boxes one film session may hold; more are refused with 0x0213
     (default 16)."""
@@ -214,6 +219,38 @@ class HotFolderConfig:
     its files are taken (default 2)."""
 
 
+#: What a registered peer may be allowed to do.
+PEER_PERMISSIONS = ("print", "store", "query", "retrieve", "status")
+
+
+@dataclass(frozen=True)
+class PeerConfig:
+    """A registered DICOM peer: a modality, workstation, PACS or printer."""
+
+    ae_title: str
+    """Its AE title (required)."""
+
+    host: str = ""
+    """Its address or host name; associations from elsewhere under this AE
+    title are refused.  Empty: any address."""
+
+    port: int = 104
+    """Its port, for associations we open to it (C-MOVE destinations,
+    forwarding); default 104."""
+
+    permissions: tuple[str, ...] = PEER_PERMISSIONS
+    """What it may do: any of ``print``, ``store``, ``query``,
+    ``retrieve``, ``status`` (C-ECHO and Printer N-GET); default all."""
+
+    tls: bool = False
+    """Open our associations to it over TLS (with ``server.tls_*``)."""
+
+    character_set: str = ""
+    """Override for a peer known to mislabel its text: the Specific
+    Character Set (e.g. ``ISO_IR 144``) or Python codec (``cp1251``) its
+    names are really in.  Empty: trust what it declares."""
+
+
 @dataclass(frozen=True)
 class Config:
     """The whole configuration."""
@@ -226,6 +263,15 @@ class Config:
     hotfolders: tuple[HotFolderConfig, ...] = ()
     presets: dict[str, Preset] = field(default_factory=dict)
     """Presets by name, loaded for every hot folder at start."""
+    peers: tuple[PeerConfig, ...] = ()
+    """Registered peers (``[[peers]]``)."""
+
+    def peer(self, ae_title: str) -> PeerConfig | None:
+        """The registered peer with *ae_title*, or ``None``."""
+        for peer in self.peers:
+            if peer.ae_title == ae_title:
+                return peer
+        return None
 
     @property
     def data_root(self) -> Path:
@@ -360,7 +406,7 @@ def parse_config(text: str, source: str = "<embedded>") -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: {exc}") from exc
 
-    unknown = set(doc) - {"server", "printers", "spool", "hotfolders"}
+    unknown = set(doc) - {"server", "printers", "spool", "hotfolders", "peers"}
     if unknown:
         raise ConfigError(f"{source}: unknown section {sorted(unknown)[0]!r}")
     server = _build(ServerConfig, doc.get("server", {}), f"{source}: server")
@@ -379,6 +425,7 @@ def parse_config(text: str, source: str = "<embedded>") -> Config:
     spool = _build(SpoolConfig, doc.get("spool", {}), f"{source}: spool")
     config = Config(server=server, printers=printers, profiles=profiles, spool=spool)
     config = _with_hotfolders(config, doc.get("hotfolders", []), source)
+    config = _with_peers(config, doc.get("peers", []), source)
     validate(config, source)
     return config
 
@@ -403,13 +450,49 @@ def _with_hotfolders(config: Config, tables: Any, source: str) -> Config:
     return replace(config, hotfolders=tuple(hotfolders), presets=presets)
 
 
+def _with_peers(config: Config, tables: Any, source: str) -> Config:
+    """*config* with the ``[[peers]]`` tables, each checked."""
+    if not isinstance(tables, list):
+        raise ConfigError(f"{source}: peers: expected [[peers]] tables")
+    peers: list[PeerConfig] = []
+    for i, table in enumerate(tables):
+        where = f"{source}: peers[{i}]"
+        if isinstance(table, dict) and "ae_title" not in table:
+            raise ConfigError(f"{where}.ae_title: missing")
+        peer = _build(PeerConfig, table, where)
+        if not _is_ae_title(peer.ae_title):
+            raise ConfigError(f"{where}.ae_title: invalid AE title {peer.ae_title!r}")
+        if any(p.ae_title == peer.ae_title for p in peers):
+            raise ConfigError(f"{where}.ae_title: duplicate {peer.ae_title!r}")
+        if not 0 < peer.port < 65536:
+            raise ConfigError(f"{where}.port: {peer.port} not in 1-65535")
+        for permission in peer.permissions:
+            if permission not in PEER_PERMISSIONS:
+                raise ConfigError(
+                    f"{where}.permissions: {permission!r} is not one of "
+                    f"{', '.join(PEER_PERMISSIONS)}"
+                )
+        peers.append(peer)
+    return replace(config, peers=tuple(peers))
+
+
+def _is_ae_title(ae_title: str) -> bool:
+    """1-16 printable characters, no backslash (PS3.5 AE VR)."""
+    return 0 < len(ae_title) <= 16 and "\\" not in ae_title and ae_title.isprintable()
+
+
 def validate(config: Config, source: str = "<config>") -> None:
     """Check values that types alone cannot."""
     ae_title = config.server.ae_title
-    if not 0 < len(ae_title) <= 16 or "\\" in ae_title or not ae_title.isprintable():
+    if not _is_ae_title(ae_title):
         raise ConfigError(f"{source}: server.ae_title: invalid AE title {ae_title!r}")
     if not 0 < config.server.port < 65536:
         raise ConfigError(f"{source}: server.port: {config.server.port} not in 1-65535")
+    if config.server.peer_policy not in ("any", "registered"):
+        raise ConfigError(
+            f"{source}: server.peer_policy: {config.server.peer_policy!r} is not "
+            "one of any, registered"
+        )
     _validate_tls(config.server, source)
     names = [p.name for p in config.printers]
     for i, printer in enumerate(config.printers):

@@ -38,6 +38,18 @@ HOT = '[[hotfolders]]\npath = "/h"\npreset = "ct-4x5"\n'
         ('[server]\nae_title = "WAY_TOO_LONG_AE_TITLE"\n', "server.ae_title"),
         ('[[printers]]\nname = "a"\nkind = "laser"\n', "printers\\[0\\].kind"),
         ("[nonsense]\n", "unknown section"),
+        ('[server]\npeer_policy = "some"\n', "server.peer_policy"),
+        ('[[peers]]\nhost = "h"\n', "peers\\[0\\].ae_title: missing"),
+        ('[[peers]]\nae_title = "A\\\\B"\n', "peers\\[0\\].ae_title: invalid"),
+        ('[[peers]]\nae_title = "CT"\nport = 0\n', "peers\\[0\\].port"),
+        (
+            '[[peers]]\nae_title = "CT"\n[[peers]]\nae_title = "CT"\n',
+            "peers\\[1\\].ae_title: duplicate",
+        ),
+        (
+            '[[peers]]\nae_title = "CT"\npermissions = ["print", "fly"]\n',
+            "peers\\[0\\].permissions: 'fly'",
+        ),
         ('[[hotfolders]]\npath = "/h"\n', "hotfolders\\[0\\].preset: missing"),
         ("hotfolders = 3\n", "hotfolders: expected \\[\\[hotfolders\\]\\] tables"),
         (f"{HOT}watch = true\n", "hotfolders\\[0\\].watch: unknown key"),
@@ -138,3 +150,19 @@ def test_hot_folder_preset_must_suit_the_printer(tmp_path):
         r"'BLUE FILM' is not offered by printer profile",
     ):
         parse_config(text)
+
+
+def test_peers_are_registered_by_ae_title():
+    config = parse_config(
+        '[server]\npeer_policy = "registered"\n'
+        '[[peers]]\nae_title = "CT1"\nhost = "10.1.2.3"\npermissions = ["print"]\n'
+        '[[peers]]\nae_title = "PACS"\nport = 11113\n'
+    )
+    assert config.server.peer_policy == "registered"
+    ct = config.peer("CT1")
+    assert ct is not None
+    assert (ct.host, ct.port, ct.permissions) == ("10.1.2.3", 104, ("print",))
+    pacs = config.peer("PACS")
+    assert pacs is not None
+    assert (pacs.port, len(pacs.permissions)) == (11113, 5)
+    assert config.peer("MR1") is None
