@@ -12,8 +12,13 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from printserver.scp import PrintSCP
 
 from printserver import __version__, admin, doctor
+from printserver import password as passwd
 from printserver.config import Config, load_config
 from printserver.errors import ConfigError, SpoolError
 from printserver.logsetup import init_logging
@@ -48,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     admin.add_queue_parser(commands, common)
     admin.add_printers_parser(commands, common)
     doctor.add_doctor_parser(commands)
+    passwd.add_passwd_parser(commands)
 
     direct = commands.add_parser(
         "print", parents=[common], help="print DICOM image files through the spool"
@@ -108,6 +114,10 @@ def serve(config: Config) -> int:
         notifier.status(f"cannot start: {exc}")
         scp.spooler.stop()
         return 1
+    web = _start_web(config, scp)
+    if web is False:
+        scp.stop()
+        return 1
     hotfolders = HotFolders(config, scp.spool, scp.spooler.enqueue)
     try:
         hotfolders.start()
@@ -128,9 +138,31 @@ def serve(config: Config) -> int:
     stop.wait()
     hotfolders.stop()
     notifier.stopping()
+    if web:
+        web.stop()
     scp.stop()
     notifier.close()
     return 0
+
+
+def _start_web(config: Config, scp: "PrintSCP") -> Any:
+    """The web admin page, serving; None when off, False when it failed."""
+    if not config.web.enabled:
+        return None
+    from printserver.web import WebAdmin  # noqa: PLC0415 - Flask only here
+
+    web = WebAdmin(config, scp.spooler, scp)
+    try:
+        web.start()
+    except OSError as exc:
+        logger.critical(
+            "cannot start: web admin page on %s:%s: %s",
+            config.web.host,
+            config.web.port,
+            exc,
+        )
+        return False
+    return web
 
 
 def print_command(config: Config, args: argparse.Namespace) -> int:
@@ -195,6 +227,8 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - a command
     args = _parser().parse_args(argv)
     if args.command == "doctor":  # a bad configuration is one of its findings
         return doctor.run(args.config)
+    if args.command == "passwd":
+        return passwd.run_passwd(args)
     try:
         config = _config(args)
     except ConfigError as exc:

@@ -129,7 +129,7 @@ def run_queue(config: Config, args: argparse.Namespace) -> int:
                 f"job {args.job}: {spool.summary(args.job)['state']}",
             )
         elif verb == "move":
-            _check_printer(args.printer, names)
+            check_printer(args.printer, names)
             spool.move(args.job, args.printer)
             _emit(
                 args,
@@ -138,7 +138,7 @@ def run_queue(config: Config, args: argparse.Namespace) -> int:
             )
         elif verb == "reprint":
             if args.printer:
-                _check_printer(args.printer, names)
+                check_printer(args.printer, names)
             new_id = spool.reprint(args.job, args.printer, args.layout or "")
             _emit(args, spool.summary(new_id), f"job {new_id}: reprint of {args.job}")
         elif verb == "purge":
@@ -150,9 +150,27 @@ def run_queue(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_printer(name: str, names: set[str]) -> None:
+def check_printer(name: str, names: set[str]) -> None:
+    """Raise ``SpoolError`` unless *name* is one of the printers *names*."""
     if name not in names:
         raise SpoolError(f"no printer {name!r} (printers: {', '.join(sorted(names))})")
+
+
+#: What each ``printers`` verb changes in the printer's recorded state.
+PRINTER_CHANGES: dict[str, dict[str, bool]] = {
+    "enable": {"enabled": True},
+    "disable": {"enabled": False},
+    "accept": {"accepting": True},
+    "reject": {"accepting": False},
+}
+
+
+def printer_listing(config: Config, states: PrinterStates) -> list[dict[str, Any]]:
+    """Each configured printer with its name, kind and recorded state."""
+    return [
+        {"name": printer.name, "kind": printer.kind, **states.get(printer.name)}
+        for printer in config.printers
+    ]
 
 
 def run_printers(config: Config, args: argparse.Namespace) -> int:
@@ -161,35 +179,26 @@ def run_printers(config: Config, args: argparse.Namespace) -> int:
     verb = args.printers_command
     if verb != "list":
         try:
-            _check_printer(args.printer, {p.name for p in config.printers})
+            check_printer(args.printer, {p.name for p in config.printers})
         except SpoolError as exc:
             print(f"printserver: {exc}", file=sys.stderr)
             return 1
-        change = {
-            "enable": {"enabled": True},
-            "disable": {"enabled": False},
-            "accept": {"accepting": True},
-            "reject": {"accepting": False},
-        }[verb]
-        states.set(args.printer, args.reason, **change)
+        states.set(args.printer, args.reason, **PRINTER_CHANGES[verb])
 
-    listing = []
-    for printer in config.printers:
-        state = states.get(printer.name)
-        listing.append({"name": printer.name, "kind": printer.kind, **state})
+    listing = printer_listing(config, states)
     lines = [f"{'PRINTER':16} {'KIND':8} {'PRINTS':9} {'JOBS':10} {'STATUS':24} REASON"]
     lines += [
         f"{p['name']:16} {p['kind']:8} "
         f"{'enabled' if p['enabled'] else 'disabled':9} "
         f"{'accepting' if p['accepting'] else 'rejecting':10} "
-        f"{_status_text(p):24} {p['reason'] or p['status_comment']}"
+        f"{status_text(p):24} {p['reason'] or p['status_comment']}"
         for p in listing
     ]
     _emit(args, listing, "\n".join(lines))
     return 0
 
 
-def _status_text(printer: dict[str, Any]) -> str:
+def status_text(printer: dict[str, Any]) -> str:
     """``NORMAL``, or ``FAILURE (PRINTER DOWN)``: the Printer SOP's terms."""
     if printer["status"] == "NORMAL":
         return "NORMAL"

@@ -219,6 +219,32 @@ class HotFolderConfig:
     its files are taken (default 2)."""
 
 
+@dataclass(frozen=True)
+class WebConfig:
+    """The web admin page and ``/metrics``, served by ``printserver serve``."""
+
+    enabled: bool = False
+    """Serve the page (default off; the shipped service configuration turns
+    it on)."""
+
+    host: str = "127.0.0.1"
+    """Address to listen on (default loopback only: reach it through an SSH
+    tunnel, or set ``0.0.0.0`` knowing the page is then on the network)."""
+
+    port: int = 8080
+    """TCP port of the page (default 8080; 0: one the system picks)."""
+
+    password_hash: str = ""
+    """The admin password, hashed (``printserver passwd`` writes it); empty:
+    nobody can log in."""
+
+    session_minutes: int = 480
+    """A login lasts this long (default 480, a working day)."""
+
+    refresh_seconds: float = 3.0
+    """How often the queue page fetches the queue again (default 3)."""
+
+
 #: What a registered peer may be allowed to do.
 PEER_PERMISSIONS = ("print", "store", "query", "retrieve", "status")
 
@@ -265,6 +291,8 @@ class Config:
     """Presets by name, loaded for every hot folder at start."""
     peers: tuple[PeerConfig, ...] = ()
     """Registered peers (``[[peers]]``)."""
+    web: WebConfig = field(default_factory=WebConfig)
+    """The web admin page (``[web]``)."""
 
     def peer(self, ae_title: str) -> PeerConfig | None:
         """The registered peer with *ae_title*, or ``None``."""
@@ -406,7 +434,8 @@ def parse_config(text: str, source: str = "<embedded>") -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: {exc}") from exc
 
-    unknown = set(doc) - {"server", "printers", "spool", "hotfolders", "peers"}
+    sections = {"server", "printers", "spool", "hotfolders", "peers", "web"}
+    unknown = set(doc) - sections
     if unknown:
         raise ConfigError(f"{source}: unknown section {sorted(unknown)[0]!r}")
     server = _build(ServerConfig, doc.get("server", {}), f"{source}: server")
@@ -424,6 +453,8 @@ def parse_config(text: str, source: str = "<embedded>") -> Config:
             raise ConfigError(f"{source}: printers[{i}].profile: {exc}") from exc
     spool = _build(SpoolConfig, doc.get("spool", {}), f"{source}: spool")
     config = Config(server=server, printers=printers, profiles=profiles, spool=spool)
+    web = _build(WebConfig, doc.get("web", {}), f"{source}: web")
+    config = replace(config, web=web)
     config = _with_hotfolders(config, doc.get("hotfolders", []), source)
     config = _with_peers(config, doc.get("peers", []), source)
     validate(config, source)
@@ -494,6 +525,11 @@ def validate(config: Config, source: str = "<config>") -> None:
             "one of any, registered"
         )
     _validate_tls(config.server, source)
+    web = config.web
+    if not 0 <= web.port < 65536:
+        raise ConfigError(f"{source}: web.port: {web.port} not in 0-65535")
+    if web.session_minutes <= 0 or web.refresh_seconds <= 0:
+        raise ConfigError(f"{source}: web: session_minutes, refresh_seconds: not > 0")
     names = [p.name for p in config.printers]
     for i, printer in enumerate(config.printers):
         where = f"{source}: printers[{i}]"

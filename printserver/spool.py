@@ -42,6 +42,15 @@ SENDING, DONE, FAILED, CANCELLED = "sending", "done", "failed", "cancelled"
 STATES = (PENDING, HELD, RENDERING, SENDING, DONE, FAILED, CANCELLED)
 #: States the worker picks up again after a restart.
 RESUMABLE = (PENDING, RENDERING, SENDING)
+#: The states each admin verb acts on (the CLI and the web page offer a
+#: verb only where it applies).
+ALLOWED = {
+    "hold": (PENDING,),
+    "release": (HELD,),
+    "cancel": (PENDING, HELD, RENDERING, SENDING, FAILED),
+    "retry": (FAILED, CANCELLED),
+    "move": (PENDING, HELD, FAILED),
+}
 #: Folder of a job's rendered files.
 OUTPUT_DIR = "out"
 
@@ -409,28 +418,26 @@ class Spool:
 
     def hold(self, job_id: str, who: str = "admin") -> None:
         """Keep a pending job from printing until released."""
-        self._transition(job_id, HELD, (PENDING,), f"held by {who}")
+        self._transition(job_id, HELD, ALLOWED["hold"], f"held by {who}")
 
     def release(self, job_id: str, who: str = "admin") -> None:
         """Let a held job print."""
-        self._transition(job_id, PENDING, (HELD,), f"released by {who}")
+        self._transition(job_id, PENDING, ALLOWED["release"], f"released by {who}")
 
     def cancel(self, job_id: str, who: str = "admin") -> None:
         """Stop a job that has not printed; it is kept, and can be retried."""
-        allowed = (PENDING, HELD, RENDERING, SENDING, FAILED)
-        self._transition(job_id, CANCELLED, allowed, f"cancelled by {who}")
+        self._transition(job_id, CANCELLED, ALLOWED["cancel"], f"cancelled by {who}")
 
     def retry(self, job_id: str, who: str = "admin") -> None:
         """Print a failed or cancelled job again."""
-        self._transition(job_id, PENDING, (FAILED, CANCELLED), f"retried by {who}")
+        self._transition(job_id, PENDING, ALLOWED["retry"], f"retried by {who}")
 
     def move(self, job_id: str, printer: str, who: str = "admin") -> None:
         """Send a job that has not printed to another printer."""
         state = self.read_state(job_id)["state"]
-        allowed = (PENDING, HELD, FAILED)
         self._transition(
-            job_id, state, allowed, f"moved to {printer} by {who}", printer=printer,
-            progress={}, rendered=[],
+            job_id, state, ALLOWED["move"], f"moved to {printer} by {who}",
+            printer=printer, progress={}, rendered=[],
         )  # fmt: skip
 
     def reprint(

@@ -118,6 +118,7 @@ class PrintSCP:
         self._lock = threading.Lock()
         self.printer_states = {p.name: PrinterState() for p in config.printers}
         self.events = EventNotifier()
+        self._association_listeners: list[Callable[[str], None]] = []
         self.spooler.add_listener(self.events.state_changed)
         self.spooler.add_status_listener(self._on_printer_status)
 
@@ -249,6 +250,15 @@ class PrintSCP:
 
     # Association lifecycle ------------------------------------------------
 
+    def add_association_listener(self, listener: Callable[[str], None]) -> None:
+        """Call *listener(result)* at each association's ``accepted``,
+        ``rejected``, ``released`` or ``aborted`` (the metrics count them)."""
+        self._association_listeners.append(listener)
+
+    def _tell(self, result: str) -> None:
+        for listener in self._association_listeners:
+            listener(result)
+
     def _log(self, assoc: Association) -> AssociationLog:
         number = self._numbers.get(assoc, 0)
         peer = assoc.requestor
@@ -293,6 +303,7 @@ class PrintSCP:
             held,
         )
         self._numbers.pop(assoc, None)
+        self._tell("rejected")
         assoc.acse.send_reject(0x02, 0x03, 0x02)
         assoc.kill()
 
@@ -337,6 +348,7 @@ class PrintSCP:
             on_job_created=job_created,
         )
         log.info("association accepted (%d contexts)", len(accepted))
+        self._tell("accepted")
 
     def _on_rejected(self, event: evt.Event) -> None:
         assoc = event.assoc
@@ -351,9 +363,11 @@ class PrintSCP:
             self.config.server.ae_title,
         )
         self._numbers.pop(assoc, None)
+        self._tell("rejected")
 
     def _on_ended(self, event: evt.Event, how: str) -> None:
         self._log(event.assoc).info("association %s", how)
+        self._tell(how)
         self.events.forget(event.assoc)
         self._contexts.pop(event.assoc, None)
         self._numbers.pop(event.assoc, None)
