@@ -60,6 +60,25 @@ fi
 systemd-sysusers "${ROOT_OPTION[@]}" printserver.conf
 systemd-tmpfiles "${ROOT_OPTION[@]}" --create printserver.conf
 
+# The web page's admin password, set once (an existing one is kept):
+# $PRINTSERVER_ADMIN_PASSWORD, else asked for on a terminal.  Its scrypt
+# hash goes into the configuration, which only root and the service read.
+config="$ETC/printserver/printserver.toml"
+if ! grep -q '^password_hash' "$config"; then
+    if [ -n "${PRINTSERVER_ADMIN_PASSWORD:-}" ]; then
+        printf '%s\n' "$PRINTSERVER_ADMIN_PASSWORD" |
+            "$VENV_DIR/bin/printserver" passwd --config "$config" --stdin >&2
+    elif [ -t 0 ]; then
+        "$VENV_DIR/bin/printserver" passwd --config "$config" >&2
+    else
+        echo "no web admin password: set one with" \
+            "$PREFIX/bin/printserver passwd --config /etc/printserver/printserver.toml" >&2
+    fi
+fi
+gid="$(awk -F: '$1 == "printserver" { print $3 }' "$ETC/group")"
+chgrp "$gid" "$config"
+chmod 0640 "$config"
+
 if [ -n "$DESTDIR" ]; then
     echo "staged in $DESTDIR; systemctl not called" >&2
 elif [ ! -d /run/systemd/system ]; then

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Set up what is missing (Debian: ghostscript, dcmtk, cups, fonts-dejavu-core
-# and what pycups builds with; Python: the project and its test and lint
+# Set up what is missing (Debian: ghostscript, dcmtk, cups, fonts-dejavu-core,
+# chromium and chromium-driver for the web page's test, and what pycups
+# builds with; Python: the project and its test and lint
 # groups), check lint and types, and run the whole test suite.  Extra
 # arguments go to pytest.
 source "$(dirname "$0")/_setup.sh"
-apt_install ghostscript dcmtk fonts-dejavu-core cups cups-client systemd
+apt_install ghostscript dcmtk fonts-dejavu-core cups cups-client systemd \
+    chromium chromium-driver
 build_deps
 make_venv
 "$VENV/bin/python" -m pip install -q -e "$ROOT" \

@@ -9,10 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from printserver.config import load_config
+from printserver.password import verify_password
 from tests.conftest import require_tool
 from tests.test_cli import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The web admin password the staged install is given.
+PASSWORD = "install-time"
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +34,10 @@ def install(dest):
     """Run the script with DESTDIR=*dest*; its stderr."""
     done = subprocess.run(
         [str(ROOT / "scripts" / "install.sh")],
-        env={**os.environ, "DESTDIR": str(dest)},
+        env={**os.environ, "DESTDIR": str(dest),
+             "PRINTSERVER_ADMIN_PASSWORD": PASSWORD},
         capture_output=True, text=True, check=False, timeout=900,
+        stdin=subprocess.DEVNULL,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-4000:]
     return done.stderr
@@ -46,11 +52,21 @@ def test_files_where_the_readme_says(stage):
             installed.read_text() == (ROOT / f"systemd/printserver.{kind}").read_text()
         )
     config = stage / "etc/printserver/printserver.toml"
-    assert config.read_text() == (ROOT / "systemd/printserver.toml").read_text()
+    shipped = (ROOT / "systemd/printserver.toml").read_text()
+    # The shipped file, with the hash of the password given at install.
+    text, hashed = config.read_text().rsplit("password_hash = ", 1)
+    assert text == shipped
+    assert verify_password(load_config(config).web.password_hash, PASSWORD)
+    assert hashed.startswith('"scrypt:')
 
     passwd = (stage / "etc/passwd").read_text()
     user = re.search(r"^printserver:x:(\d+):", passwd, re.M)
     assert user
+    group = re.search(r"^printserver:x:(\d+):", (stage / "etc/group").read_text(), re.M)
+    assert (config.stat().st_mode & 0o777, config.stat().st_gid) == (
+        0o640,
+        int(group[1]),
+    )
     data_root = stage / "var/spool/printserver"
     assert data_root.stat().st_uid == int(user[1])
 

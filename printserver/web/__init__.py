@@ -87,6 +87,7 @@ class WebAdmin:
             When the port cannot be bound.
         """
         web = self.config.web
+        # LIMITATION(LIM-009): plain HTTP; TLS is an SSH tunnel's or a proxy's.
         self._server = create_server(
             self.app, map=self._map, host=web.host, port=web.port, threads=THREADS,
             ident="printserver", clear_untrusted_proxy_headers=True,
