@@ -35,13 +35,21 @@ def serve(path):
     )  # fmt: skip
 
 
-def test_serve_runs_the_web_page(tmp_path):
+def serve_web(tmp_path):
+    """A server with its page on a free port: (process, port, the log line
+    naming the page's address)."""
     port = free_port()
     proc = serve(write_config(tmp_path, port))
+    for line in proc.stderr:
+        if "web admin page on" in line:
+            return proc, port, line
+    proc.communicate(timeout=10)
+    pytest.fail(f"server did not start (exit {proc.returncode})")
+
+
+def test_serve_runs_the_web_page(tmp_path):
+    proc, port, line = serve_web(tmp_path)
     try:
-        for line in proc.stderr:
-            if "web admin page on" in line:
-                break
         assert (
             f"INFO printserver.web: web admin page on http://127.0.0.1:{port}/" in line
         )
@@ -73,12 +81,8 @@ def test_web_port_in_use_is_a_critical_error(tmp_path):
 
 def test_lim_009_the_page_speaks_plain_http_only(tmp_path):
     # LIMITATION(LIM-009) pinned: a TLS client gets no handshake.
-    port = free_port()
-    proc = serve(write_config(tmp_path, port))
+    proc, port, _ = serve_web(tmp_path)
     try:
-        for line in proc.stderr:
-            if "web admin page on" in line:
-                break
         context = ssl.create_default_context()
         with socket.create_connection(("127.0.0.1", port), timeout=2) as raw:
             with pytest.raises((ssl.SSLError, TimeoutError), match="handshake|VERSION"):
