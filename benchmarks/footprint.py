@@ -34,15 +34,7 @@ import urllib.request
 from pathlib import Path
 
 import numpy as np
-from reception import (
-    COMMON,
-    GENERAL,
-    PRINTER,
-    free_port,
-    wait_for_port,
-    wait_rendered,
-    write_images,
-)
+from reception import free_port, prepare, wait_for_port, wait_rendered
 
 #: Goals of issue #9 on this machine.
 IDLE_GOAL_MB = 90.0
@@ -145,26 +137,6 @@ def measure_dcmprscp(work: Path, scp_config: Path, port: int) -> tuple[float, fl
         return started, idle_rss(proc.pid, None)
     finally:
         stop(proc)
-
-
-def prepare(work: Path, ours: int, theirs: int) -> tuple[Path, Path]:
-    """DCMTK's configurations and the film's Stored Print object."""
-    for sub in ("log", "spool", "database", "lut", "scp-database", "data"):
-        (work / sub).mkdir()
-    printers = PRINTER.format(ours=ours, theirs=theirs, common=COMMON)
-    config = work / "print.cfg"
-    config.write_text(GENERAL.format(work=work) + printers)
-    scp_config = work / "scp.cfg"
-    scp_config.write_text(
-        GENERAL.format(work=work).replace("/database", "/scp-database") + printers
-    )
-    images = write_images(work)
-    subprocess.run(
-        ["dcmpsprt", "-c", str(config), "-p", "OURS", "-l", "4", "5",
-         "--filmsize", "17INX17IN", *images],
-        cwd=work, check=True, capture_output=True,
-    )  # fmt: skip
-    return config, scp_config
 
 
 def report(figures: dict[str, float], films: int, pi_m: float) -> None:

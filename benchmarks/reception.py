@@ -154,6 +154,27 @@ def time_runs(
     return times
 
 
+def prepare(work: Path, ours: int, theirs: int) -> tuple[Path, Path]:
+    """DCMTK's configurations (client, and dcmprscp's) and the film's
+    Stored Print object, a STANDARD\\4,5 17INX17IN film, in *work*."""
+    for sub in ("log", "spool", "database", "lut", "scp-database", "data"):
+        (work / sub).mkdir()
+    printers = PRINTER.format(ours=ours, theirs=theirs, common=COMMON)
+    config = work / "print.cfg"
+    config.write_text(GENERAL.format(work=work) + printers)
+    scp_config = work / "scp.cfg"
+    scp_config.write_text(
+        GENERAL.format(work=work).replace("/database", "/scp-database") + printers
+    )
+    images = write_images(work)
+    subprocess.run(
+        ["dcmpsprt", "-c", str(config), "-p", "OURS", "-l", "4", "5",
+         "--filmsize", "17INX17IN", *images],
+        cwd=work, check=True, capture_output=True,
+    )  # fmt: skip
+    return config, scp_config
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
@@ -165,25 +186,8 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        for sub in ("log", "spool", "database", "lut", "scp-database", "data"):
-            (work / sub).mkdir()
         ours, theirs = free_port(), free_port()
-        config = work / "print.cfg"
-        config.write_text(
-            GENERAL.format(work=work)
-            + PRINTER.format(ours=ours, theirs=theirs, common=COMMON)
-        )
-        scp_config = work / "scp.cfg"
-        scp_config.write_text(
-            GENERAL.format(work=work).replace("/database", "/scp-database")
-            + PRINTER.format(ours=ours, theirs=theirs, common=COMMON)
-        )
-        images = write_images(work)
-        subprocess.run(
-            ["dcmpsprt", "-c", str(config), "-p", "OURS", "-l", "4", "5",
-             "--filmsize", "17INX17IN", *images],
-            cwd=work, check=True, capture_output=True,
-        )  # fmt: skip
+        config, scp_config = prepare(work, ours, theirs)
         [stored_print] = (work / "database").glob("SP_*.dcm")
 
         servers = [
