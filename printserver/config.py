@@ -80,6 +80,11 @@ class PrinterConfig:
     timeout: float = 30.0
     """Seconds to wait for the printer (connect, each reply)."""
 
+    tls: bool = False
+    """Open the association to a ``dicom`` printer over TLS, with the
+    ``server.tls_*`` files (also when the ``[[peers]]`` entry of its
+    ``called_ae`` says ``tls = true``)."""
+
     retries: int = 3
     """Tries after the first failure to reach the printer (default 3)."""
 
@@ -174,6 +179,17 @@ class ServerConfig:
     max_film_boxes: int = 16
     """Film boxes one film session may hold; more are refused with 0x0213
     (default 16)."""
+
+    max_image_boxes: int = 100
+    """Image boxes one film box may have (its Image Display Format); more
+    are refused with 0x0213 (default 100)."""
+
+    max_image_rows: int = 16384
+    """Rows an image may have; an image box N-SET with more is refused
+    with 0xC603 before its pixels are read (default 16384)."""
+
+    max_image_columns: int = 16384
+    """Columns an image may have, likewise (default 16384)."""
 
     acse_timeout: float = 30.0
     """Seconds a new connection may take to ask for an association, and a
@@ -293,6 +309,11 @@ class Config:
     """Registered peers (``[[peers]]``)."""
     web: WebConfig = field(default_factory=WebConfig)
     """The web admin page (``[web]``)."""
+
+    def printer_tls(self, printer: PrinterConfig) -> bool:
+        """Whether our associations to *printer* use TLS."""
+        peer = self.peer(printer.called_ae)
+        return printer.tls or (peer is not None and peer.tls)
 
     def peer(self, ae_title: str) -> PeerConfig | None:
         """The registered peer with *ae_title*, or ``None``."""
@@ -525,6 +546,7 @@ def validate(config: Config, source: str = "<config>") -> None:
             "one of any, registered"
         )
     _validate_tls(config.server, source)
+    _validate_limits(config.server, source)
     web = config.web
     if not 0 <= web.port < 65536:
         raise ConfigError(f"{source}: web.port: {web.port} not in 0-65535")
@@ -537,6 +559,25 @@ def validate(config: Config, source: str = "<config>") -> None:
             raise ConfigError(f"{where}.name: duplicate {printer.name!r}")
         _validate_printer(printer, names, where)
     _validate_hotfolders(config, source)
+    _validate_outgoing_tls(config, source)
+
+
+def _validate_outgoing_tls(config: Config, source: str) -> None:
+    """A ``dicom`` printer reached over TLS needs ``tls_ca`` to check its
+    certificate; our certificate and key, if given, must be files."""
+    for i, printer in enumerate(config.printers):
+        if printer.kind != "dicom" or not config.printer_tls(printer):
+            continue
+        server = config.server
+        if not server.tls_ca:
+            raise ConfigError(
+                f"{source}: printers[{i}].tls: needs server.tls_ca to check "
+                "the printer's certificate"
+            )
+        for key in ("tls_ca", "tls_certificate", "tls_key"):
+            path = getattr(server, key)
+            if path and not Path(path).expanduser().is_file():
+                raise ConfigError(f"{source}: server.{key}: no file {path}")
 
 
 def _validate_tls(server: ServerConfig, source: str) -> None:
@@ -554,6 +595,14 @@ def _validate_tls(server: ServerConfig, source: str) -> None:
             raise ConfigError(f"{where}.{key}: needed with tls_port")
         if not Path(path).expanduser().is_file():
             raise ConfigError(f"{where}.{key}: no file {path}")
+
+
+def _validate_limits(server: ServerConfig, source: str) -> None:
+    """Image limits must be positive and fit a US value."""
+    for key in ("max_image_boxes", "max_image_rows", "max_image_columns"):
+        value = getattr(server, key)
+        if not 0 < value <= 65535:
+            raise ConfigError(f"{source}: server.{key}: {value} not in 1-65535")
 
 
 def _validate_printer(printer: PrinterConfig, names: list[str], where: str) -> None:

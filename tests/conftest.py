@@ -67,16 +67,15 @@ def print_server(server_config):
 
 
 @pytest.fixture
-def server_with_profile(tmp_path):
-    """Start a PrintSCP whose printer uses a profile written by the test."""
+def toml_server(tmp_path):
+    """Start PrintSCPs from TOML: *server_lines* go under ``[server]`` (host
+    and data root filled in), *rest* after it; all are stopped at the end."""
     started = []
 
-    def start(profile_toml):
-        path = tmp_path / "profile.toml"
-        path.write_text(profile_toml)
+    def start(server_lines="", rest=""):
         text = (
             f'[server]\nhost = "127.0.0.1"\ndata = "{tmp_path / "data"}"\n'
-            f'[[printers]]\nname = "custom"\nprofile = "{path}"\n'
+            f"{server_lines}\n{rest}"
         )
         config = parse_config(text)
         config = replace(config, server=replace(config.server, port=0))
@@ -90,6 +89,18 @@ def server_with_profile(tmp_path):
     yield start
     for scp in started:
         scp.stop()
+
+
+@pytest.fixture
+def server_with_profile(tmp_path, toml_server):
+    """Start a PrintSCP whose printer uses a profile written by the test."""
+
+    def start(profile_toml):
+        path = tmp_path / "profile.toml"
+        path.write_text(profile_toml)
+        return toml_server(rest=f'[[printers]]\nname = "custom"\nprofile = "{path}"\n')
+
+    return start
 
 
 @pytest.fixture

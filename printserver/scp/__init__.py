@@ -33,13 +33,16 @@ from pynetdicom.sop_class import (  # type: ignore[attr-defined]
 )
 from pynetdicom.transport import ThreadedAssociationServer
 
+from printserver import access
 from printserver.config import Config
 from printserver.errors import PrintServerError
+from printserver.logsafe import ascii_comment, escape
 from printserver.outputs import PrinterStatus
 from printserver.scp._echo import echo as echo  # for printserver doctor
 from printserver.scp._events import EventNotifier
-from printserver.scp._guard import guard
+from printserver.scp._guard import authorize, guard
 from printserver.scp._tls import server_context
+from printserver.scp._wire import limit_pdus
 from printserver.sop import PrintContext, PrinterState, Request, Response, dispatch
 from printserver.spooler import Spool, Spooler
 from printserver.status import Status
@@ -67,11 +70,18 @@ ABSTRACT_SYNTAXES = [
 REJECT_REASONS = {
     (1, 1): "no reason given",
     (1, 2): "application context name not supported",
-    (1, 3): "calling AE title not recognised",
-    (1, 7): "called AE title not recognised",
+    (access.SOURCE_SERVICE_USER, access.REASON_CALLING_AE_NOT_RECOGNIZED): (
+        "calling AE title not recognized"
+    ),
+    (access.SOURCE_SERVICE_USER, access.REASON_CALLED_AE_NOT_RECOGNIZED): (
+        "called AE title not recognized"
+    ),
     (2, 2): "protocol version not supported",
     (3, 1): "temporary congestion",
-    (3, 2): "local limit exceeded",
+    (
+        access.SOURCE_SERVICE_PROVIDER_PRESENTATION,
+        access.REASON_LOCAL_LIMIT_EXCEEDED,
+    ): "local limit exceeded",
 }
 #: Optional status keywords each response primitive can carry (PS3.7).
 _STATUS_KEYWORDS = {
@@ -198,6 +208,9 @@ class PrintSCP:
                 self.server = None
                 raise
             logger.info("listening for TLS on %s:%s", *tls_address)
+        warning = access.open_policy_warning(self.config)
+        if warning:
+            logger.warning(warning)
         return str(host), int(port)
 
     def stop(self) -> None:
@@ -262,7 +275,7 @@ class PrintSCP:
     def _log(self, assoc: Association) -> AssociationLog:
         number = self._numbers.get(assoc, 0)
         peer = assoc.requestor
-        prefix = f"assoc#{number} {peer.ae_title}@{peer.address}:{peer.port}"
+        prefix = f"assoc#{number} {escape(peer.ae_title)}@{peer.address}:{peer.port}"
         return AssociationLog(logger, {"prefix": prefix})
 
     def _on_conn_open(self, event: evt.Event) -> None:
@@ -272,7 +285,9 @@ class PrintSCP:
             sock.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with self._lock:
             self._numbers[event.assoc] = next(self._counter)
-        guard(event.assoc, self._contexts.get, self._log(event.assoc))
+        log = self._log(event.assoc)
+        limit_pdus(event.assoc, self.config.server.max_pdu_size, log)
+        guard(event.assoc, self._contexts.get, log)
 
     def _on_requested(self, event: evt.Event) -> None:
         # Answer to every AE title a printer route names, not only ours:
@@ -282,7 +297,23 @@ class PrintSCP:
         called = str(request.called_ae_title).strip()
         if called != assoc.acceptor.ae_title and called in self.config.ae_titles:
             assoc.acceptor.ae_title = called
-        self._limit_per_peer(assoc, str(request.calling_ae_title).strip())
+        calling = str(request.calling_ae_title).strip()
+        assoc.requestor.ae_title = calling  # named in our log lines from here
+        rejection = access.check_association(
+            self.config, calling, called, str(assoc.requestor.address)
+        )
+        if rejection is None:
+            self._limit_per_peer(assoc, calling)
+            return
+        self._reject(assoc, rejection)
+
+    def _reject(self, assoc: Association, rejection: access.Rejection) -> None:
+        """Send A-ASSOCIATE-RJ with one WARNING line naming why."""
+        self._log(assoc).warning("association rejected: %s", escape(rejection.why))
+        self._numbers.pop(assoc, None)
+        self._tell("rejected")
+        assoc.acse.send_reject(rejection.result, rejection.source, rejection.reason)
+        assoc.kill()
 
     def _limit_per_peer(self, assoc: Association, calling: str) -> None:
         """Reject a peer that already holds its share of associations."""
@@ -297,15 +328,15 @@ class PrintSCP:
         )
         if held < self.config.server.max_associations_per_peer:
             return
-        self._log(assoc).warning(
-            "association rejected: local limit exceeded (%s already holds %d)",
-            calling,
-            held,
+        self._reject(
+            assoc,
+            access.Rejection(
+                access.RESULT_REJECTED_TRANSIENT,
+                access.SOURCE_SERVICE_PROVIDER_PRESENTATION,
+                access.REASON_LOCAL_LIMIT_EXCEEDED,
+                f"local limit exceeded ({calling} already holds {held})",
+            ),
         )
-        self._numbers.pop(assoc, None)
-        self._tell("rejected")
-        assoc.acse.send_reject(0x02, 0x03, 0x02)
-        assoc.kill()
 
     def _count_bytes(self, event: evt.Event) -> None:
         """Abort an association that sends more than it may, before
@@ -347,6 +378,7 @@ class PrintSCP:
             printer_state=self.printer_states[printer.name],
             on_job_created=job_created,
         )
+        authorize(assoc, access.permissions(self.config, assoc.requestor.ae_title), log)
         log.info("association accepted (%d contexts)", len(accepted))
         self._tell("accepted")
 
@@ -359,7 +391,7 @@ class PrintSCP:
         self._log(assoc).warning(
             "association rejected: %s (called AE %r, we are %r)",
             reason,
-            request.called_ae_title if request else "?",
+            escape(request.called_ae_title if request else "?"),
             self.config.server.ae_title,
         )
         self._numbers.pop(assoc, None)
@@ -437,7 +469,7 @@ class PrintSCP:
                 operation,
                 _short(event),
                 exc.status,
-                exc,
+                escape(exc),
                 incident,
             )
             rsp = Response(
@@ -458,7 +490,7 @@ class PrintSCP:
                 operation,
                 _short(event),
                 rsp.status,
-                rsp.error_comment,
+                escape(rsp.error_comment),
             )
         return self._reply(event, operation, rsp, None)
 
@@ -470,7 +502,7 @@ class PrintSCP:
         status.Status = int(rsp.status)
         allowed = _STATUS_KEYWORDS.get(operation, ())
         if rsp.error_comment and "ErrorComment" in allowed:
-            status.ErrorComment = rsp.error_comment[:64]
+            status.ErrorComment = ascii_comment(rsp.error_comment)
         if incident is not None and "ErrorID" in allowed:
             status.ErrorID = incident
         if rsp.attribute_tags and "AttributeIdentifierList" in allowed:
@@ -500,4 +532,4 @@ def _short(event: evt.Event) -> str:
     uid = getattr(primitive, "RequestedSOPInstanceUID", None) or getattr(
         primitive, "AffectedSOPInstanceUID", None
     )
-    return str(uid or "-")
+    return escape(uid or "-")

@@ -6,6 +6,10 @@ send N-ACTION without Requested SOP Instance UID); the modality then waits
 for its timeout.  We look at each request first: a missing instance UID
 that the association's state makes unambiguous is filled in, anything
 else gets a failure response at once.
+
+``authorize`` adds the peer's permissions on top: a request its
+registration does not allow is answered 0x0124 before any handler runs,
+whatever the operation (C-STORE, C-FIND... included, bound or not).
 """
 
 import threading
@@ -21,6 +25,8 @@ from pynetdicom.dimse_primitives import (
     N_SET,
 )
 
+from printserver.access import required_permission
+from printserver.logsafe import escape
 from printserver.sop import PrintContext
 from printserver.sop.uids import (
     FILM_BOX,
@@ -112,11 +118,52 @@ def _refuse(assoc: Association, msg: Any, context_id: int, log: Any) -> None:
         )
     else:
         status, comment = Status.NO_SUCH_ACTION, "no Action Type ID"
+    log.error("%s refused: %s -> 0x%04X", msg.msg_type, comment, status)
+    answer(assoc, msg, context_id, status, comment)
+
+
+def _sop_class(msg: Any) -> str:
+    """The SOP class a request addresses (Requested, else Affected)."""
+    uid = getattr(msg, "RequestedSOPClassUID", None)
+    return str(uid or getattr(msg, "AffectedSOPClassUID", None) or "")
+
+
+def answer(
+    assoc: Association, msg: Any, context_id: int, status: Status, comment: str
+) -> None:
+    """Send the response to request *msg* with *status* and no data."""
     rsp = type(msg)()
     rsp.MessageIDBeingRespondedTo = msg.MessageID
-    rsp.AffectedSOPClassUID = msg.RequestedSOPClassUID
-    rsp.AffectedSOPInstanceUID = msg.RequestedSOPInstanceUID
+    requested = getattr(msg, "RequestedSOPClassUID", None)
+    rsp.AffectedSOPClassUID = requested or msg.AffectedSOPClassUID
+    if hasattr(rsp, "AffectedSOPInstanceUID"):
+        rsp.AffectedSOPInstanceUID = (
+            getattr(msg, "RequestedSOPInstanceUID", None) or msg.AffectedSOPInstanceUID
+        )
     rsp.Status = int(status)
     rsp.ErrorComment = comment
-    log.error("%s refused: %s -> 0x%04X", msg.msg_type, comment, status)
     assoc.dimse.send_msg(rsp, context_id)
+
+
+def authorize(assoc: Association, permissions: frozenset[str], log: Any) -> None:
+    """Refuse *assoc*'s requests that need a permission it lacks (0x0124).
+
+    Checked where each request arrives, before pynetdicom's service class:
+    a C-MOVE or C-GET handler could not answer a refusal before its
+    sub-operations start, and handlers bound later are covered too.
+    """
+    serve = assoc._serve_request
+
+    def checked(msg: Any, context_id: int) -> None:
+        needed = required_permission(msg.msg_type, _sop_class(msg))
+        if needed is None or needed in permissions or msg.MessageID is None:
+            serve(msg, context_id)
+            return
+        log.warning(
+            "%s %s refused: not authorized (needs %r) -> 0x%04X",
+            msg.msg_type, escape(_sop_class(msg)), needed, Status.NOT_AUTHORIZED,
+        )  # fmt: skip
+        answer(assoc, msg, context_id, Status.NOT_AUTHORIZED,
+               f"not authorized: needs the {needed} permission")  # fmt: skip
+
+    assoc._serve_request = checked  # type: ignore[method-assign]

@@ -198,6 +198,12 @@ def _layout(ctx: PrintContext, ds: Dataset) -> tuple[Film, Dataset]:
             f"(2010,0010) ImageDisplayFormat: {parsed.family} not offered",
             [0x20100010],
         )
+    limit = ctx.config.server.max_image_boxes
+    if parsed.box_count > limit:
+        raise ResourceLimitError(
+            f"{parsed.box_count} image boxes, over {limit} (max_image_boxes)",
+            [0x20100010],
+        )
     if parsed.box_count > profile.max_image_boxes:
         raise InvalidAttributeValueError(
             f"(2010,0010) ImageDisplayFormat: more than {profile.max_image_boxes} "

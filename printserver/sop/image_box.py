@@ -93,9 +93,16 @@ def _item_value(item: Dataset, keyword: str, allowed: tuple[int, ...] | range) -
     return value
 
 
-def _geometry(item: Dataset) -> tuple[int, int]:
-    rows = _item_value(item, "Rows", range(1, MAX_SIDE + 1))
-    columns = _item_value(item, "Columns", range(1, MAX_SIDE + 1))
+def _geometry(item: Dataset, limits: tuple[int, int]) -> tuple[int, int]:
+    """Rows and Columns, within *limits* (rows, columns): 0xC603 beyond."""
+    rows = _item_value(item, "Rows", range(1, 65536))
+    columns = _item_value(item, "Columns", range(1, 65536))
+    max_rows, max_columns = limits
+    if rows > max_rows or columns > max_columns:
+        raise ImageTooLargeError(
+            f"image {columns}x{rows} over {max_columns}x{max_rows} "
+            "(max_image_columns/rows)"
+        )
     _item_value(item, "PixelRepresentation", (0,))
     attrs.require(item, "PixelData")
     return rows, columns
@@ -112,11 +119,14 @@ def _samples(item: Dataset, count: int, dtype: np.dtype) -> np.ndarray:
     return np.frombuffer(data, dtype, count)
 
 
-def decode_grayscale(item: Dataset, is_little_endian: bool) -> SourceImage:
+def decode_grayscale(
+    item: Dataset, is_little_endian: bool, limits: tuple[int, int] = (MAX_SIDE,) * 2
+) -> SourceImage:
     """Check a Basic Grayscale Image Sequence item and read its pixels.
 
     The item has no file meta, so the pixels are read by Bits Allocated and
-    the byte order of the presentation context.
+    the byte order of the presentation context.  Rows and Columns are
+    checked against *limits* before any pixel is read.
 
     Raises
     ------
@@ -134,7 +144,7 @@ def decode_grayscale(item: Dataset, is_little_endian: bool) -> SourceImage:
     )
     bits_allocated = _item_value(item, "BitsAllocated", (8, 16))
     bits_stored = _item_value(item, "BitsStored", range(1, bits_allocated + 1))
-    rows, columns = _geometry(item)
+    rows, columns = _geometry(item, limits)
 
     order = "<" if is_little_endian else ">"
     dtype = np.dtype(np.uint8) if bits_allocated == 8 else np.dtype(f"{order}u2")
@@ -146,7 +156,9 @@ def decode_grayscale(item: Dataset, is_little_endian: bool) -> SourceImage:
     return SourceImage(pixels, bits_stored, photometric)
 
 
-def decode_color(item: Dataset) -> tuple[SourceImage, int]:
+def decode_color(
+    item: Dataset, limits: tuple[int, int] = (MAX_SIDE,) * 2
+) -> tuple[SourceImage, int]:
     """Check a Basic Color Image Sequence item and read its RGB pixels.
 
     The standard asks for Planar Configuration 1 (all red, then green, then
@@ -163,7 +175,7 @@ def decode_color(item: Dataset) -> tuple[SourceImage, int]:
     _item_value(item, "BitsAllocated", (8,))
     _item_value(item, "BitsStored", (8,))
     planar = _item_value(item, "PlanarConfiguration", (0, 1))
-    rows, columns = _geometry(item)
+    rows, columns = _geometry(item, limits)
 
     samples = _samples(item, rows * columns * 3, np.dtype(np.uint8))
     if planar == 1:
@@ -297,18 +309,19 @@ def handle_n_set(ctx: PrintContext, req: Request) -> Response:
     adjust = attrs.Adjustments()
     settings = _settings(ctx, ds, color, adjust)
     sequence = ds[sequence_keyword].value
+    limits = (ctx.config.server.max_image_rows, ctx.config.server.max_image_columns)
     if len(sequence) == 0:
         box.image = None  # an empty sequence erases the box (PS3.4 H.4.3.1)
     else:
         if color:
-            image, planar = decode_color(sequence[0])
+            image, planar = decode_color(sequence[0], limits)
             if planar == 0:
                 ctx.log.warning(
                     "color image with Planar Configuration 0 (the standard says 1):"
                     " read as interleaved RGB"
                 )
         else:
-            image = decode_grayscale(sequence[0], req.is_little_endian)
+            image = decode_grayscale(sequence[0], req.is_little_endian, limits)
         image = replace(
             image, pixel_aspect_ratio=_pixel_aspect_ratio(sequence[0]), **settings
         )
