@@ -37,9 +37,9 @@ def web_server(server_config):
     )
     config = replace(server_config, web=web_config)
     scp = PrintSCP(config, polling_observer)
-    watcher = JobWatcher()
-    scp.spooler.add_listener(watcher)
     web = WebAdmin(config, scp.spooler, scp)
+    watcher = JobWatcher()  # after the metrics' listener: it counts first
+    scp.spooler.add_listener(watcher)
     _, dicom_port = scp.start()
     try:
         host, port = web.start()

@@ -4,6 +4,8 @@ import re
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from pynetdicom import AE
+from pynetdicom.sop_class import Verification
 
 from printserver.spool import PrinterStates
 from tests.net.test_dcmtk import print_with_dcmtk
@@ -90,6 +92,16 @@ def test_metrics_change_after_a_print(web_server, tmp_path):
     on_disk = sum(p.stat().st_size for p in jobs_dir.rglob("*") if p.is_file())
     assert after["printserver_spool_bytes", ()] == on_disk > 10_000
     assert after["printserver_printer_up", (("printer", "folder"),)] == 1
+
+
+def test_rejected_associations_are_counted(web_server, client):
+    ae = AE(ae_title="ECHOSCU")
+    ae.add_requested_context(Verification)
+    assoc = ae.associate("127.0.0.1", web_server.dicom_port, ae_title="SOMEONE")
+    assert assoc.is_rejected
+    values = metric_values(client.request("/metrics")[2])
+    assert values["printserver_associations_total", (("result", "rejected"),)] == 1
+    assert values["printserver_associations_total", (("result", "accepted"),)] == 0
 
 
 def test_actions_refused_by_the_spool_show_why(client, web_server, tmp_path):
