@@ -123,6 +123,8 @@ def serve(config: Config) -> int:
         hotfolders.start()
     except OSError as exc:
         logger.critical("cannot start: hot folder: %s", exc)
+        if web:
+            web.stop()
         scp.stop()
         return 1
     notifier.ready(queue_status(scp.spool))

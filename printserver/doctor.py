@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -105,6 +106,8 @@ def checks(config_path: str | None) -> Iterator[Check]:
     for printer in config.printers:
         yield check_printer(config, printer)
     yield check_port(config)
+    if config.web.enabled:
+        yield check_web(config, source)
 
 
 # The data root ----------------------------------------------------------
@@ -281,6 +284,37 @@ def check_port(config: Config) -> Check:
         name, False, f"{refused.strerror}, and no C-ECHO answer as {ae_title}",
         f"stop the program that holds it (ss -ltnp 'sport = :{port}'), "
         "or set server.port",
+    )  # fmt: skip
+
+
+def check_web(config: Config, source: str) -> Check:
+    """The web page has a password, and its port is free or ours."""
+    web = config.web
+    name = f"web page port {web.port} on {web.host}"
+    if not web.password_hash:
+        return Check(
+            name, False, "no admin password: nobody can log in",
+            f"printserver passwd --config {source}, then restart the service",
+        )  # fmt: skip
+    try:
+        _try_bind(web.host, web.port)
+    except OSError as exc:
+        refused = exc
+    else:
+        return Check(name, True, "free, password set")
+    local = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(web.host, web.host)
+    url = f"http://{local}:{web.port}/metrics"
+    try:
+        with urllib.request.urlopen(url, timeout=TIMEOUT) as rsp:
+            ours = b"printserver_jobs" in rsp.read()
+    except OSError:
+        ours = False
+    if ours:
+        return Check(name, True, "in use by a running printserver's page")
+    return Check(
+        name, False, f"{refused.strerror}, and no printserver page answers there",
+        f"stop the program that holds it (ss -ltnp 'sport = :{web.port}'), "
+        "or set web.port",
     )  # fmt: skip
 
 

@@ -79,6 +79,8 @@ def test_installed_command_runs_doctor(stage, tmp_path):
     text = (stage / "etc/printserver/printserver.toml").read_text()
     text = text.replace('"/var/spool/printserver"', f'"{tmp_path / "data"}"')
     text = text.replace("port = 104", f"port = {free_port()}")
+    web_port = free_port()
+    text = text.replace("port = 8080", f"port = {web_port}")
     config.write_text(text.replace('host = "0.0.0.0"', 'host = "127.0.0.1"'))
 
     done = subprocess.run(
@@ -86,7 +88,8 @@ def test_installed_command_runs_doctor(stage, tmp_path):
         capture_output=True, text=True, check=False, cwd=tmp_path,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
-    assert len(done.stdout.splitlines()) == 5
+    assert len(done.stdout.splitlines()) == 6
+    assert f"ok    web page port {web_port} on 127.0.0.1: free, password" in done.stdout
     assert "ok    printer folder (folder)" in done.stdout
 
 

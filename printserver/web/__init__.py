@@ -41,6 +41,8 @@ logger = logging.getLogger(__name__)
 
 #: Addresses that keep the page on this machine.
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
+#: Seconds of each turn of the serving loop: how soon stop() is seen.
+LOOP_SECONDS = 0.2
 #: Threads serving requests: a few people and a scraper at once.
 THREADS = 4
 
@@ -77,6 +79,7 @@ class WebAdmin:
         self._map: dict[Any, Any] = {}
         self._server: Any = None
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
 
     def start(self) -> tuple[str, int]:
         """Bind the port and serve (non-blocking); the address bound.
@@ -93,26 +96,30 @@ class WebAdmin:
             ident="printserver", clear_untrusted_proxy_headers=True,
         )  # fmt: skip
         host, port = self._server.effective_host, int(self._server.effective_port)
-        self._thread = threading.Thread(
-            target=self._server.run, name="web", daemon=True
-        )
+        self._thread = threading.Thread(target=self._serve, name="web", daemon=True)
         self._thread.start()
+        if not web.password_hash:
+            logger.warning("web admin page: no password set (printserver passwd)")
         if host in LOOPBACK:
             logger.info("web admin page on http://%s:%s/", host, port)
         else:
             logger.warning(
                 "web admin page on http://%s:%s/, open to the network", host, port
             )
-        if not web.password_hash:
-            logger.warning("web admin page: no password set (printserver passwd)")
         return str(host), port
+
+    def _serve(self) -> None:
+        """waitress's loop, one turn at a time until asked to stop; then
+        the sockets are closed on this thread, not under its feet."""
+        while not self._stopping.is_set():
+            wasyncore.loop(timeout=LOOP_SECONDS, map=self._map, count=1)
+        self._server.task_dispatcher.shutdown()
+        wasyncore.close_all(self._map)
 
     def stop(self) -> None:
         """Stop serving; requests under way get a few seconds."""
-        if self._server is None:
+        if self._thread is None:
             return
-        self._server.task_dispatcher.shutdown()
-        wasyncore.close_all(self._map)
-        if self._thread is not None:
-            self._thread.join(5)
-        self._server = None
+        self._stopping.set()
+        self._thread.join(10)
+        self._thread = None

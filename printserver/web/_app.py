@@ -18,7 +18,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from printserver.metrics import CONTENT_TYPE
 from printserver.password import verify_password
 from printserver.web._context import EXTENSION, WebContext
-from printserver.web._views import views
+from printserver.web._views import SHOWN_JOBS, views
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +69,7 @@ def create_app(ctx: WebContext) -> Flask:
     CSRFProtect(app)
     app.add_template_filter(shown_time, "time")
     app.jinja_env.globals["config_ae"] = ctx.config.server.ae_title
+    app.jinja_env.globals["shown_jobs"] = SHOWN_JOBS
     app.register_blueprint(views)
     _add_login(app, web.password_hash)
 

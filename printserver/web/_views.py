@@ -40,6 +40,8 @@ WHO = "web admin"
 #: Endpoints answered with 401, not a redirect, without a login: the
 #: refresh script and images cannot follow one to the login form.
 NO_REDIRECT = ("views.queue_table", "views.film", "views.film_thumbnail")
+#: Jobs the queue page shows, newest first (each refresh reads them all).
+SHOWN_JOBS = 200
 #: Keys of the configuration never shown.
 SECRET_WORDS = ("password", "secret")
 
@@ -60,13 +62,15 @@ def job_actions(state: str) -> list[str]:
 
 
 def _jobs() -> list[dict[str, Any]]:
-    """Every job, newest first, with its previews and actions."""
-    ctx = context()
+    """The newest jobs (``SHOWN_JOBS`` at most), newest first, with their
+    previews and actions."""
+    spool = context().spool
     jobs = []
-    for summary in reversed(list(ctx.spool.summaries())):
+    for job_id in reversed(spool.job_ids()[-SHOWN_JOBS:]):
         try:
-            films = len(preview_paths(ctx.spool, summary["id"]))
-        except JobNotFoundError:
+            summary = spool.summary(job_id)
+            films = len(preview_paths(spool, job_id))
+        except (JobNotFoundError, FileNotFoundError):
             continue  # purged while we listed
         jobs.append(
             {**summary, "previews": films, "actions": job_actions(summary["state"])}
@@ -255,4 +259,5 @@ def configuration() -> str:
 @views.route("/archive")
 def archive() -> str:
     """The place of the archive's page (not built yet)."""
+    # TODO(#7): the archive's page: find a study, print it on a layout.
     return render_template("archive.html")

@@ -5,6 +5,7 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 import pytest
@@ -25,8 +26,8 @@ class WebServer:
     watcher: JobWatcher
 
 
-@pytest.fixture
-def web_server(server_config):
+@contextmanager
+def running_web(server_config):
     """PrintSCP and its page, both on OS-chosen loopback ports."""
     web_config = replace(
         server_config.web,
@@ -37,9 +38,9 @@ def web_server(server_config):
     )
     config = replace(server_config, web=web_config)
     scp = PrintSCP(config, polling_observer)
-    watcher = JobWatcher()
-    scp.spooler.add_listener(watcher)
     web = WebAdmin(config, scp.spooler, scp)
+    watcher = JobWatcher()  # after the metrics' listener: it counts first
+    scp.spooler.add_listener(watcher)
     _, dicom_port = scp.start()
     try:
         host, port = web.start()
@@ -47,6 +48,13 @@ def web_server(server_config):
     finally:
         web.stop()
         scp.stop()
+
+
+@pytest.fixture
+def web_server(server_config):
+    """The embedded configuration's server, with its page."""
+    with running_web(server_config) as server:
+        yield server
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

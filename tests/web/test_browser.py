@@ -146,3 +146,4 @@ def test_queue_in_chromium(web_server, browser, tmp_path):
     history = browser.find_element(By.CSS_SELECTOR, "table.history").text
     assert "held by web admin" in history and "released by web admin" in history
     assert "printed on folder" in history
+    browser.save_screenshot(str(tmp_path / "job.png"))

@@ -36,22 +36,24 @@ def serve(path):
 
 
 def serve_web(tmp_path):
-    """A server with its page on a free port: (process, port, the log line
-    naming the page's address)."""
+    """A server with its page on a free port: (process, port, its log up to
+    the line naming the page's address)."""
     port = free_port()
     proc = serve(write_config(tmp_path, port))
+    seen = []
     for line in proc.stderr:
+        seen.append(line)
         if "web admin page on" in line:
-            return proc, port, line
+            return proc, port, "".join(seen)
     proc.communicate(timeout=10)
     pytest.fail(f"server did not start (exit {proc.returncode})")
 
 
 def test_serve_runs_the_web_page(tmp_path):
-    proc, port, line = serve_web(tmp_path)
+    proc, port, log = serve_web(tmp_path)
     try:
         assert (
-            f"INFO printserver.web: web admin page on http://127.0.0.1:{port}/" in line
+            f"INFO printserver.web: web admin page on http://127.0.0.1:{port}/" in log
         )
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics") as rsp:
             text = rsp.read().decode()
@@ -62,7 +64,7 @@ def test_serve_runs_the_web_page(tmp_path):
         proc.send_signal(signal.SIGTERM)
         rest = proc.communicate(timeout=30)[1]
     assert proc.returncode == 0, rest
-    assert "WARNING printserver.web: web admin page: no password set" in rest
+    assert "WARNING printserver.web: web admin page: no password set" in log
 
 
 def test_web_port_in_use_is_a_critical_error(tmp_path):

@@ -1,13 +1,18 @@
 """The web admin page over real HTTP: login, CSRF, actions, /metrics."""
 
 import re
+from dataclasses import replace
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from pynetdicom import AE
+from pynetdicom.sop_class import Verification
 
-from printserver.spool import PrinterStates
+from printserver.config import PrinterConfig
+from printserver.spool import JobRequest, PrinterStates
 from tests.net.test_dcmtk import print_with_dcmtk
-from tests.web.conftest import Client
+from tests.outputs.test_dicom import flat_film
+from tests.web.conftest import Client, running_web
 
 
 def metric_values(text):
@@ -92,9 +97,17 @@ def test_metrics_change_after_a_print(web_server, tmp_path):
     assert after["printserver_printer_up", (("printer", "folder"),)] == 1
 
 
-def test_actions_refused_by_the_spool_show_why(client, web_server, tmp_path):
-    from tests.outputs.test_dicom import flat_film  # noqa: PLC0415
+def test_rejected_associations_are_counted(web_server, client):
+    ae = AE(ae_title="ECHOSCU")
+    ae.add_requested_context(Verification)
+    assoc = ae.associate("127.0.0.1", web_server.dicom_port, ae_title="SOMEONE")
+    assert assoc.is_rejected
+    values = metric_values(client.request("/metrics")[2])
+    assert values["printserver_associations_total", (("result", "rejected"),)] == 1
+    assert values["printserver_associations_total", (("result", "accepted"),)] == 0
 
+
+def test_actions_refused_by_the_spool_show_why(client, web_server, tmp_path):
     spool = web_server.scp.spool
     job_id = spool.submit(_request(flat_film()))
     web_server.scp.spooler.enqueue(job_id)
@@ -118,6 +131,24 @@ def test_actions_refused_by_the_spool_show_why(client, web_server, tmp_path):
     assert client.request("/jobs/no-such-job")[0] == 404
 
 
+def test_move_to_another_printer(server_config):
+    paper = PrinterConfig("paper", path=str(server_config.data_root / "paper"))
+    config = replace(server_config, printers=(*server_config.printers, paper))
+    with running_web(config) as server:
+        client = Client(server.url)
+        client.login()
+        PrinterStates(config.data_root).set("folder", "", enabled=False)
+        job_id = server.scp.spool.submit(_request(flat_film()))
+        form = {"csrf_token": client.token("/queue"), "printer": "paper"}
+        assert 'name="printer" aria-label="printer"' in client.request("/queue")[2]
+        assert client.request(f"/jobs/{job_id}/move", form)[0] == 303
+        server.watcher.wait_finished(1)
+        summary = server.scp.spool.summary(job_id)
+        assert (summary["printer"], summary["state"]) == ("paper", "done")
+        history = server.scp.spool.read_state(job_id)["history"]
+        assert "moved to paper by web admin" in [h["reason"] for h in history]
+
+
 def test_queue_table_is_sent_only_when_it_changed(client):
     client.login()
     status, _, body = client.request("/queue/table")
@@ -138,7 +169,5 @@ def test_configuration_page_hides_the_password_hash(client, web_server):
 
 
 def _request(film):
-    from printserver.spool import JobRequest  # noqa: PLC0415
-
     return JobRequest(calling_ae="CT1", called_ae="PRINTSCP", printer="folder",
                       films=[film])  # fmt: skip
