@@ -252,6 +252,27 @@ class PeerConfig:
 
 
 @dataclass(frozen=True)
+class ArchiveConfig:
+    """The DICOM archive beside the printer (``[archive]``)."""
+
+    enabled: bool = True
+    """Answer C-STORE, C-FIND, C-MOVE and C-GET on our port and AE title
+    (default true); files and index live in ``<data>/archive``."""
+
+    store_printed_films: bool = True
+    """Keep each printed film in the archive as a Secondary Capture image
+    (default true)."""
+
+    accept_unknown_classes: bool = False
+    """Accept C-STORE of private or unknown SOP classes too (default
+    false: only the storage classes pynetdicom knows)."""
+
+    forward_to: str = ""
+    """AE title of a registered peer (an upstream PACS) that receives a
+    copy of every stored instance; empty: no forwarding."""
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration."""
 
@@ -265,6 +286,8 @@ class Config:
     """Presets by name, loaded for every hot folder at start."""
     peers: tuple[PeerConfig, ...] = ()
     """Registered peers (``[[peers]]``)."""
+    archive: ArchiveConfig = field(default_factory=ArchiveConfig)
+    """The archive (``[archive]``)."""
 
     def peer(self, ae_title: str) -> PeerConfig | None:
         """The registered peer with *ae_title*, or ``None``."""
@@ -406,7 +429,8 @@ def parse_config(text: str, source: str = "<embedded>") -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: {exc}") from exc
 
-    unknown = set(doc) - {"server", "printers", "spool", "hotfolders", "peers"}
+    sections = {"server", "printers", "spool", "hotfolders", "peers", "archive"}
+    unknown = set(doc) - sections
     if unknown:
         raise ConfigError(f"{source}: unknown section {sorted(unknown)[0]!r}")
     server = _build(ServerConfig, doc.get("server", {}), f"{source}: server")
@@ -426,6 +450,12 @@ def parse_config(text: str, source: str = "<embedded>") -> Config:
     config = Config(server=server, printers=printers, profiles=profiles, spool=spool)
     config = _with_hotfolders(config, doc.get("hotfolders", []), source)
     config = _with_peers(config, doc.get("peers", []), source)
+    archive = _build(ArchiveConfig, doc.get("archive", {}), f"{source}: archive")
+    if archive.forward_to and config.peer(archive.forward_to) is None:
+        raise ConfigError(
+            f"{source}: archive.forward_to: no [[peers]] entry {archive.forward_to!r}"
+        )
+    config = replace(config, archive=archive)
     validate(config, source)
     return config
 

@@ -31,3 +31,33 @@ def test_lim_005_passthrough_sends_no_annotation(tmp_path, caplog):
     assert "AnnotationDisplayFormatID" not in film_box
     assert [ds.ImageBoxPosition for ds in printer.requests_of("N-SET")] == [1]
     assert "film 1/1: 1 annotation(s) not sent" in caplog.text
+
+
+def test_lim_070_move_with_bad_identifier_opens_the_destination(tmp_path):
+    from pynetdicom.sop_class import (  # noqa: PLC0415
+        StudyRootQueryRetrieveInformationModelMove as Move,
+    )
+
+    from tests.net.test_archive import (  # noqa: PLC0415
+        Destination,
+        _associate,
+        _identifier,
+        start_server,
+    )
+
+    destination = Destination(tmp_path / "dest")
+    peers = (
+        f'[[peers]]\nae_title = "DEST"\nhost = "127.0.0.1"\n'
+        f"port = {destination.proxy.port}\n"
+    )
+    scp, port = start_server(tmp_path, peers)
+    try:
+        assoc = _associate(port, [Move])
+        identifier = _identifier(QueryRetrieveLevel="SERIES", StudyInstanceUID="")
+        responses = list(assoc.send_c_move(identifier, "DEST", Move))
+        assoc.release()
+    finally:
+        scp.stop()
+        destination.stop()
+    assert [s.Status for s, _ in responses] == [0xA900]
+    assert destination.proxy.connections == 1

@@ -33,9 +33,11 @@ from pynetdicom.sop_class import (  # type: ignore[attr-defined]
 )
 from pynetdicom.transport import ThreadedAssociationServer
 
+from printserver.archive import Archive
 from printserver.config import Config
 from printserver.errors import PrintServerError
 from printserver.outputs import PrinterStatus
+from printserver.scp._archive import ArchiveService, archive_contexts
 from printserver.scp._echo import echo as echo  # for printserver doctor
 from printserver.scp._events import EventNotifier
 from printserver.scp._guard import guard
@@ -120,6 +122,9 @@ class PrintSCP:
         self.events = EventNotifier()
         self.spooler.add_listener(self.events.state_changed)
         self.spooler.add_status_listener(self._on_printer_status)
+        self.archive: ArchiveService | None = None
+        if config.archive.enabled:
+            self.archive = ArchiveService(config, Archive(config.data_root))
 
     @property
     def printer_state(self) -> PrinterState:
@@ -133,6 +138,9 @@ class PrintSCP:
             offered.append(BasicColorPrintManagementMeta)
         for abstract_syntax in offered:
             ae.add_supported_context(abstract_syntax, TRANSFER_SYNTAXES)
+        if self.archive is not None:
+            for abstract_syntax, syntaxes, roles in archive_contexts():
+                ae.add_supported_context(abstract_syntax, syntaxes, **roles)
         ae.maximum_associations = self.config.server.max_associations
         ae.maximum_pdu_size = self.config.server.max_pdu_size
         ae.network_timeout = self.config.server.network_timeout
@@ -159,6 +167,10 @@ class PrintSCP:
             (evt.EVT_RELEASED, self._on_ended, ["released"]),
             (evt.EVT_ABORTED, self._on_ended, ["aborted"]),
             (evt.EVT_C_ECHO, self._on_echo),
+            (evt.EVT_C_STORE, self._on_store),
+            (evt.EVT_C_FIND, self._on_find),
+            (evt.EVT_C_MOVE, self._on_move),
+            (evt.EVT_C_GET, self._on_get),
         ]
         for event, operation in (
             (evt.EVT_N_CREATE, "N-CREATE"),
@@ -210,6 +222,8 @@ class PrintSCP:
             self.tls_server = None
         self.spooler.stop()
         self.events.stop()
+        if self.archive is not None:
+            self.archive.archive.close()
         logger.info("stopped")
 
     def _on_printer_status(self, name: str, status: PrinterStatus) -> None:
@@ -376,6 +390,30 @@ class PrintSCP:
 
     def _on_echo(self, event: evt.Event) -> int:
         return int(Status.SUCCESS)
+
+    # The archive (C-STORE, C-FIND, C-MOVE, C-GET): see scp._archive ------
+
+    def _archive_log(self, event: evt.Event) -> tuple[ArchiveService, Any]:
+        ctx = self._contexts.get(event.assoc)
+        if self.archive is None:  # no contexts were offered for it
+            raise RuntimeError("archive disabled")
+        return self.archive, ctx.log if ctx else self._log(event.assoc)
+
+    def _on_store(self, event: evt.Event) -> Any:
+        archive, log = self._archive_log(event)
+        return archive.on_store(event, log)
+
+    def _on_find(self, event: evt.Event) -> Any:
+        archive, log = self._archive_log(event)
+        yield from archive.on_find(event, log)
+
+    def _on_move(self, event: evt.Event) -> Any:
+        archive, log = self._archive_log(event)
+        yield from archive.on_move(event, log)
+
+    def _on_get(self, event: evt.Event) -> Any:
+        archive, log = self._archive_log(event)
+        yield from archive.on_get(event, log)
 
     # DIMSE-N handlers ------------------------------------------------------
 

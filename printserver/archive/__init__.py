@@ -1,0 +1,26 @@
+"""The DICOM archive beside the printer: stored instances and their index.
+
+SOP-model level: takes and returns pydicom data sets; never imports
+pynetdicom (the network side is ``scp._archive``).
+"""
+
+from printserver.archive._charset import TextDecoder, answer_character_set
+from printserver.archive._query import (
+    InformationModel,
+    Query,
+    QueryRetrieveLevelValues,
+    parse_identifier,
+)
+from printserver.archive._store import Archive, InstanceFile, StoredInstance
+
+__all__ = [
+    "Archive",
+    "InformationModel",
+    "InstanceFile",
+    "Query",
+    "QueryRetrieveLevelValues",
+    "StoredInstance",
+    "TextDecoder",
+    "answer_character_set",
+    "parse_identifier",
+]

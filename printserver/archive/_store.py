@@ -1,0 +1,264 @@
+"""The archive: instance files under internal names, and their index.
+
+Each instance is written as it was received (its data set bytes untouched,
+behind a file meta header) to ``<data>/archive/files/xx/<hash>``: the name
+is a digest of the SOP Instance UID, so no path is ever made from what a
+peer sent.  SOP-model level: takes and returns pydicom data sets; never
+imports pynetdicom.
+"""
+
+import hashlib
+import logging
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydicom import dcmread
+from pydicom.dataset import Dataset
+from pydicom.uid import UID
+
+from printserver.archive._charset import TextDecoder, answer_character_set
+from printserver.archive._index import Index
+from printserver.archive._query import (
+    DERIVED,
+    KEYS,
+    Query,
+    normal_date,
+    normal_time,
+)
+from printserver.errors import StorageRefusedError
+
+logger = logging.getLogger(__name__)
+
+#: Keys whose text depends on the Specific Character Set.
+_TEXT_KEYS = (
+    "PatientID",
+    "PatientName",
+    "AccessionNumber",
+    "StudyID",
+    "StudyDescription",
+    "ReferringPhysicianName",
+    "SeriesDescription",
+)
+#: UIDs every stored instance must carry, valid.
+_REQUIRED_UIDS = ("SOPInstanceUID", "StudyInstanceUID", "SeriesInstanceUID")
+
+
+@dataclass(frozen=True)
+class StoredInstance:
+    """What the archive kept of one C-STORE."""
+
+    sop_instance_uid: str
+    path: Path
+    replaced: bool
+    """True when an instance with this UID was there before."""
+
+    warnings: tuple[str, ...] = ()
+    """Deviations tolerated while indexing (character sets)."""
+
+
+@dataclass(frozen=True)
+class InstanceFile:
+    """One instance to send back in a C-GET or C-MOVE."""
+
+    sop_instance_uid: str
+    sop_class_uid: str
+    transfer_syntax_uid: str
+    path: Path
+
+    def read(self) -> Dataset:
+        """The instance as pydicom reads it (elements left raw, so that
+        the same transfer syntax writes the same bytes)."""
+        return dcmread(self.path)
+
+
+class Archive:
+    """Files and index below ``<data>/archive``.
+
+    Parameters
+    ----------
+    data_root : Path
+        The server's data root.
+    """
+
+    def __init__(self, data_root: Path):
+        self.root = data_root / "archive"
+        self.files = self.root / "files"
+        self.files.mkdir(parents=True, exist_ok=True)
+        self.index = Index(self.root / "index.sqlite")
+
+    def close(self) -> None:
+        """Close the index."""
+        self.index.close()
+
+    def path_for(self, sop_instance_uid: str) -> Path:
+        """The internal file name of an instance: a digest of its UID."""
+        digest = hashlib.sha256(sop_instance_uid.encode("ascii", "replace"))
+        name = digest.hexdigest()[:40]
+        return self.files / name[:2] / name
+
+    def store(  # noqa: PLR0913 - what one C-STORE brings
+        self,
+        encoded: bytes,
+        ds: Dataset,
+        transfer_syntax_uid: str,
+        *,
+        calling_ae: str = "",
+        character_set_override: str = "",
+        job_id: str = "",
+    ) -> StoredInstance:
+        """Keep one instance: its file first, then its index row.
+
+        Parameters
+        ----------
+        encoded : bytes
+            The instance in the DICOM file format: preamble, file meta and
+            the data set exactly as received.
+        ds : Dataset
+            The same data set, decoded (raw elements are fine).
+        transfer_syntax_uid : str
+            The transfer syntax it came in.
+        calling_ae : str
+            The peer that sent it.
+        character_set_override : str
+            The peer's ``character_set`` (see ``PeerConfig``), or empty.
+        job_id : str
+            The print job, for films the spooler archives.
+
+        Raises
+        ------
+        StorageRefusedError
+            A UID the index needs is missing or not a valid UID.
+        """
+        uids = {keyword: _valid_uid(ds, keyword) for keyword in _REQUIRED_UIDS}
+        sop_instance_uid = uids["SOPInstanceUID"]
+        path = self.path_for(sop_instance_uid)
+        replaced = path.exists()
+        path.parent.mkdir(exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{id(encoded)}.tmp")
+        with open(tmp, "wb") as f:
+            f.write(encoded)
+            f.flush()
+            os.fdatasync(f.fileno())
+        os.replace(tmp, path)
+
+        decoder = TextDecoder(ds, character_set_override)
+        record = _record(ds, decoder)
+        record.update(
+            sop_instance_uid=sop_instance_uid,
+            transfer_syntax_uid=str(transfer_syntax_uid),
+            file=str(path.relative_to(self.root)),
+            size=str(len(encoded)),
+            received=datetime.now(UTC).isoformat(timespec="microseconds"),
+            calling_ae=calling_ae,
+            specific_character_set="\\".join(decoder.declared),
+            job_id=job_id,
+        )
+        self.index.put(record)
+        return StoredInstance(
+            sop_instance_uid, path, replaced, tuple(dict.fromkeys(decoder.warnings))
+        )
+
+    def find(self, query: Query) -> list[Dataset]:
+        """The C-FIND answers to *query*, one data set per match.
+
+        Each carries the requested keys (zero-length where the archive has
+        no value), the Query/Retrieve Level, and a Specific Character Set
+        that encodes its text: the query's own when it fits.
+        """
+        statement, parameters = query.sql()
+        answers = []
+        for row in self.index.select(statement, parameters):
+            answers.append(_answer(query, row))
+        return answers
+
+    def instances(self, query: Query) -> list[InstanceFile]:
+        """The instances a C-MOVE or C-GET of *query* sends."""
+        statement, parameters = query.instances_sql()
+        return [
+            InstanceFile(
+                row["sop_instance_uid"],
+                row["sop_class_uid"],
+                row["transfer_syntax_uid"],
+                self.root / row["file"],
+            )
+            for row in self.index.select(statement, parameters)
+        ]
+
+
+def _valid_uid(ds: Dataset, keyword: str) -> str:
+    """The value of a UID element, checked (PS3.5 9.1)."""
+    value = _plain(ds, keyword)  # raw: pydicom would warn about a bad UID
+    if not value:
+        raise StorageRefusedError(f"{keyword} missing")
+    if not UID(value).is_valid:
+        raise StorageRefusedError(f"{keyword} is not a valid UID")
+    return value
+
+
+def _record(ds: Dataset, decoder: TextDecoder) -> dict[str, Any]:
+    """Index columns from the data set's attributes."""
+    record: dict[str, Any] = {}
+    for keyword, key in KEYS.items():
+        if keyword in _TEXT_KEYS:
+            value = decoder.text(ds, keyword)
+        else:
+            value = _plain(ds, keyword)
+        if value is None:
+            continue
+        if key.matching == "date":
+            value = normal_date(value)
+        if key.matching == "time":
+            record[f"{key.column}_key"] = normal_time(value) if value else None
+        record[key.column] = value
+    return record
+
+
+def _plain(ds: Dataset, keyword: str) -> str | None:
+    """An ASCII-only element as a string (first value), None when absent."""
+    if keyword not in ds:
+        return None
+    raw = ds.get_item(keyword).value
+    if isinstance(raw, bytes):
+        text = raw.decode("ascii", "replace")
+    else:
+        text = "" if raw is None else str(ds[keyword].value)
+    return text.split("\\")[0].strip(" \x00")
+
+
+def _answer(query: Query, row: dict[str, Any]) -> Dataset:
+    """One C-FIND answer data set from an index row."""
+    values: dict[str, Any] = {}
+    for keyword in query.returned:
+        if keyword in DERIVED:
+            value = row.get(keyword)
+            if keyword in ("ModalitiesInStudy", "SOPClassesInStudy") and value:
+                value = sorted(str(value).split(","))
+            values[keyword] = value
+        elif keyword in KEYS:
+            values[keyword] = row.get(KEYS[keyword].column)
+        else:
+            values[keyword] = None
+    texts = [v for v in values.values() if isinstance(v, str)]
+    ds = Dataset()
+    character_set = answer_character_set(texts, query.character_set)
+    if character_set:
+        ds.SpecificCharacterSet = character_set
+    ds.QueryRetrieveLevel = query.level.value
+    for keyword, value in values.items():
+        _set(ds, keyword, value)
+    return ds
+
+
+def _set(ds: Dataset, keyword: str, value: Any) -> None:
+    """Set an answer key; a stored value its VR refuses goes zero-length."""
+    if value is None or value == "":
+        setattr(ds, keyword, None)
+        return
+    try:
+        setattr(ds, keyword, value)
+    except (ValueError, TypeError, OverflowError):
+        logger.warning("answer key %s: stored value not valid, sent empty", keyword)
+        setattr(ds, keyword, None)

@@ -1,0 +1,275 @@
+"""The archive's network side: C-STORE, C-FIND, C-MOVE and C-GET handlers.
+
+``PrintSCP`` binds these next to the print handlers, on the same AE, port
+and AE title.  Each handler is a boundary like ``PrintSCP._answer``: a
+``PrintServerError`` becomes its status with Error Comment (and Offending
+Element for identifiers); any other exception becomes 0x0110 with one ERROR
+line.  C-MOVE destinations are the registered peers.
+"""
+
+import itertools
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from pydicom.dataset import Dataset
+from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
+from pynetdicom import ALL_TRANSFER_SYNTAXES, build_context, evt
+from pynetdicom.presentation import (
+    PresentationContext,
+    StoragePresentationContexts,
+)
+from pynetdicom.sop_class import (  # type: ignore[attr-defined]
+    PatientRootQueryRetrieveInformationModelFind,
+    PatientRootQueryRetrieveInformationModelGet,
+    PatientRootQueryRetrieveInformationModelMove,
+    StudyRootQueryRetrieveInformationModelFind,
+    StudyRootQueryRetrieveInformationModelGet,
+    StudyRootQueryRetrieveInformationModelMove,
+)
+
+from printserver.archive import (
+    Archive,
+    InformationModel,
+    InstanceFile,
+    Query,
+    parse_identifier,
+)
+from printserver.config import Config
+from printserver.errors import PrintServerError
+from printserver.status import Status
+
+logger = logging.getLogger(__name__)
+
+#: The Query/Retrieve SOP classes and the information model of each.
+QUERY_RETRIEVE_MODELS = {
+    str(PatientRootQueryRetrieveInformationModelFind): InformationModel.PATIENT_ROOT,
+    str(PatientRootQueryRetrieveInformationModelMove): InformationModel.PATIENT_ROOT,
+    str(PatientRootQueryRetrieveInformationModelGet): InformationModel.PATIENT_ROOT,
+    str(StudyRootQueryRetrieveInformationModelFind): InformationModel.STUDY_ROOT,
+    str(StudyRootQueryRetrieveInformationModelMove): InformationModel.STUDY_ROOT,
+    str(StudyRootQueryRetrieveInformationModelGet): InformationModel.STUDY_ROOT,
+}
+#: Storage SOP classes we take (pynetdicom's list of storage classes).
+STORAGE_SOP_CLASSES = tuple(
+    str(cx.abstract_syntax) for cx in StoragePresentationContexts
+)
+#: Transfer syntaxes a C-STORE may use: all, since the bytes are kept.  The
+#: acceptor's order decides within a context: Explicit VR Little Endian
+#: first, the usual encoding of stored files, so C-GET sends them unchanged.
+STORAGE_TRANSFER_SYNTAXES = tuple(
+    dict.fromkeys(
+        [ExplicitVRLittleEndian, ImplicitVRLittleEndian, *ALL_TRANSFER_SYNTAXES]
+    )
+)
+#: Most presentation contexts one association may propose (PS3.8 9.3.2.2).
+_MAX_CONTEXTS = 128
+
+
+def archive_contexts() -> list[tuple[str, list[str], dict[str, bool]]]:
+    """(abstract syntax, transfer syntaxes, role keywords) to support: the
+    storage classes, with the SCP role a C-GET requestor asks for, and the
+    Query/Retrieve classes."""
+    from printserver.scp import TRANSFER_SYNTAXES  # noqa: PLC0415 - no cycle
+
+    storage = [
+        (uid, list(STORAGE_TRANSFER_SYNTAXES), {"scu_role": True, "scp_role": True})
+        for uid in STORAGE_SOP_CLASSES
+    ]
+    query_retrieve: list[tuple[str, list[str], dict[str, bool]]] = [
+        (uid, [str(ts) for ts in TRANSFER_SYNTAXES], {})
+        for uid in QUERY_RETRIEVE_MODELS
+    ]
+    return storage + query_retrieve
+
+
+class ArchiveService:
+    """The archive's DIMSE-C handlers.
+
+    Parameters
+    ----------
+    config : Config
+        For the peers (move destinations, character set overrides).
+    archive : Archive
+        Where instances are kept.
+    """
+
+    def __init__(self, config: Config, archive: Archive):
+        self.config = config
+        self.archive = archive
+        self._incidents = itertools.count(1)
+
+    # C-STORE ---------------------------------------------------------------
+
+    def on_store(self, event: evt.Event, log: Any) -> Dataset:
+        """Keep the instance as received; index it."""
+        request: Any = event.request
+        calling = str(event.assoc.requestor.ae_title).strip()
+        peer = self.config.peer(calling)
+        override = peer.character_set if peer else ""
+        try:
+            stored = self.archive.store(
+                event.encoded_dataset(include_meta=True),
+                event.dataset,
+                str(event.context.transfer_syntax),
+                calling_ae=calling,
+                character_set_override=override,
+            )
+        except Exception as exc:  # noqa: BLE001 - the handler boundary
+            return self._failure("C-STORE", exc, log, request.AffectedSOPInstanceUID)
+        if stored.warnings:
+            log.warning(
+                "C-STORE %s: %s", stored.sop_instance_uid, "; ".join(stored.warnings)
+            )
+        log.debug(
+            "C-STORE %s stored%s",
+            stored.sop_instance_uid,
+            " (replaced)" if stored.replaced else "",
+        )
+        return _status(Status.SUCCESS)
+
+    # C-FIND ----------------------------------------------------------------
+
+    def on_find(self, event: evt.Event, log: Any) -> Iterator[tuple[Any, Any]]:
+        """Answer each match as a pending response."""
+        try:
+            query = self._query(event, retrieve=False)
+            answers = self.archive.find(query)
+        except Exception as exc:  # noqa: BLE001 - the handler boundary
+            yield self._failure("C-FIND", exc, log), None
+            return
+        pending = (
+            Status.PENDING_OPTIONAL_KEYS_NOT_SUPPORTED
+            if query.unsupported
+            else Status.PENDING
+        )
+        for ds in answers:
+            if event.is_cancelled:
+                yield int(Status.CANCEL), None
+                return
+            ds.RetrieveAETitle = event.assoc.acceptor.ae_title
+            yield int(pending), ds
+        log.info("C-FIND %s level: %d match(es)", query.level.value, len(answers))
+
+    # C-GET -----------------------------------------------------------------
+
+    def on_get(self, event: evt.Event, log: Any) -> Iterator[Any]:
+        """Send the matching instances back over this association."""
+        try:
+            query = self._query(event, retrieve=True)
+            instances = self.archive.instances(query)
+        except Exception as exc:  # noqa: BLE001 - the handler boundary
+            yield 1
+            yield self._failure("C-GET", exc, log), None
+            return
+        log.info("C-GET %s level: %d instance(s)", query.level.value, len(instances))
+        yield len(instances)
+        yield from _sub_operations(event, instances)
+
+    # C-MOVE ----------------------------------------------------------------
+
+    def on_move(self, event: evt.Event, log: Any) -> Iterator[Any]:
+        """Send the matching instances to a registered peer."""
+        destination = str(event.move_destination or "").strip()
+        peer = self.config.peer(destination)
+        if peer is None or not peer.host:
+            log.error(
+                "C-MOVE to %r -> 0x%04X move destination unknown",
+                destination,
+                Status.MOVE_DESTINATION_UNKNOWN,
+            )
+            yield None, None
+            return
+        try:
+            query = self._query(event, retrieve=True)
+            instances = self.archive.instances(query)
+        except Exception as exc:  # noqa: BLE001 - the handler boundary
+            # LIMITATION(LIM-070): pynetdicom opens the destination's
+            # association before a failure can be answered.
+            yield peer.host, peer.port, {"contexts": _contexts([])}
+            yield 1
+            yield self._failure("C-MOVE", exc, log), None
+            return
+        log.info(
+            "C-MOVE %s level to %s: %d instance(s)",
+            query.level.value,
+            destination,
+            len(instances),
+        )
+        yield peer.host, peer.port, {"contexts": _contexts(instances)}
+        yield len(instances)
+        yield from _sub_operations(event, instances)
+
+    # Shared ------------------------------------------------------------------
+
+    def _query(self, event: evt.Event, retrieve: bool) -> Query:
+        model = QUERY_RETRIEVE_MODELS[str(event.context.abstract_syntax)]
+        return parse_identifier(event.identifier, model, retrieve=retrieve)
+
+    def _failure(
+        self, operation: str, exc: Exception, log: Any, uid: Any = None
+    ) -> Dataset:
+        """The status data set of a failed request, and its log line."""
+        incident = next(self._incidents) & 0xFFFF
+        if not isinstance(exc, PrintServerError):
+            log.error(
+                "%s %s -> 0x%04X (incident %d)",
+                operation,
+                uid or "-",
+                Status.PROCESSING_FAILURE,
+                incident,
+                exc_info=exc,
+            )
+            return _status(Status.PROCESSING_FAILURE, "internal error")
+        log.error(
+            "%s %s -> 0x%04X %s (incident %d)",
+            operation,
+            uid or "-",
+            exc.status,
+            exc,
+            incident,
+        )
+        status = _status(exc.status, str(exc))
+        if exc.attribute_tags:
+            status.OffendingElement = exc.attribute_tags
+        return status
+
+
+def _status(status: Status, error_comment: str = "") -> Dataset:
+    ds = Dataset()
+    ds.Status = int(status)
+    if error_comment:
+        ds.ErrorComment = error_comment[:64]
+    return ds
+
+
+def _sub_operations(
+    event: evt.Event, instances: list[InstanceFile]
+) -> Iterator[tuple[Any, Any]]:
+    """One pending (status, data set) per instance, as pynetdicom sends
+    them as C-STORE sub-operations; stop on C-CANCEL."""
+    for instance in instances:
+        if event.is_cancelled:
+            yield int(Status.CANCEL), None
+            return
+        yield int(Status.PENDING), instance.read()
+
+
+def _contexts(instances: list[InstanceFile]) -> list[PresentationContext]:
+    """Presentation contexts for a C-MOVE's association: each class with
+    its stored transfer syntax first (so bytes go unchanged), then the
+    uncompressed ones."""
+    by_class: dict[str, list[str]] = {}
+    for instance in instances:
+        syntaxes = by_class.setdefault(instance.sop_class_uid, [])
+        if instance.transfer_syntax_uid not in syntaxes:
+            syntaxes.insert(0, instance.transfer_syntax_uid)
+    if not by_class:  # an association needs one context
+        by_class[STORAGE_SOP_CLASSES[0]] = []
+    contexts = []
+    for sop_class_uid, syntaxes in list(by_class.items())[:_MAX_CONTEXTS]:
+        for fallback in (ExplicitVRLittleEndian, ImplicitVRLittleEndian):
+            if fallback not in syntaxes:
+                syntaxes.append(fallback)
+        contexts.append(build_context(sop_class_uid, syntaxes))
+    return contexts
