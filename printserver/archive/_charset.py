@@ -8,11 +8,12 @@ bytes and label them ISO_IR 144, or nothing).  Imports only pydicom.
 
 import codecs
 import logging
+import re
 import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from pydicom.charset import convert_encodings, decode_bytes, python_encoding
+from pydicom.charset import decode_bytes, python_encoding
 from pydicom.datadict import dictionary_VR
 from pydicom.dataset import Dataset
 from pydicom.valuerep import PersonName
@@ -71,11 +72,23 @@ class TextDecoder:
 
     def _encodings(self) -> list[str]:
         """Python codecs of the declared terms (malformed ones corrected)."""
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            encodings = convert_encodings(self.declared or ["ISO_IR 6"])
-        self.warnings += [str(w.message) for w in caught]
-        return list(encodings)
+        encodings = []
+        for term in self.declared or ["ISO_IR 6"]:
+            if term in python_encoding or not term:
+                encodings.append(python_encoding.get(term, "iso8859"))
+                continue
+            corrected = _corrected(term)
+            if corrected:
+                self.warnings.append(
+                    f"Specific Character Set {term!r} read as {corrected!r}"
+                )
+                encodings.append(python_encoding[corrected])
+            else:
+                self.warnings.append(
+                    f"Specific Character Set {term!r} unknown: read as ISO_IR 6"
+                )
+                encodings.append("iso8859")
+        return encodings
 
     def text(self, ds: Dataset, keyword: str) -> str | None:
         """The element *keyword* of *ds* as Unicode (its first value); None
@@ -109,6 +122,15 @@ class TextDecoder:
         return [v for v in values if v] or []
 
     def _decode(self, raw: bytes, person_name: bool) -> str:
+        """Text of *raw*; code extensions (ISO 2022 escapes) via pydicom."""
+        if b"\x1b" not in raw:
+            try:
+                return raw.decode(self.encodings[0])
+            except UnicodeDecodeError:
+                self.warnings.append(
+                    f"text not valid {self.encodings[0]}: undecodable bytes replaced"
+                )
+                return raw.decode(self.encodings[0], "replace")
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             if person_name:
@@ -128,6 +150,16 @@ def _declared(ds: Dataset) -> list[str]:
         raw = raw.decode("ascii", "replace")
     values = raw.split("\\") if isinstance(raw, str) else list(raw or [])
     return [str(v).strip() for v in values]
+
+
+def _corrected(term: str) -> str:
+    """The Defined Term a malformed *term* means ('ISO IR 192' is 'ISO_IR
+    192'), or empty."""
+    match = re.fullmatch(r"ISO[ _-]?IR[ _-]?(\d+)", term.strip().upper())
+    if match is None:
+        return ""
+    corrected = f"ISO_IR {match.group(1)}"
+    return corrected if corrected in python_encoding else ""
 
 
 def value_representation(elem: Any) -> str:
