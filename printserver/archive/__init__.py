@@ -5,6 +5,7 @@ pynetdicom (the network side is ``scp._archive``).
 """
 
 from printserver.archive._charset import TextDecoder, answer_character_set
+from printserver.archive._films import PrintedFilm, film_image
 from printserver.archive._query import (
     InformationModel,
     Query,
@@ -17,10 +18,12 @@ __all__ = [
     "Archive",
     "InformationModel",
     "InstanceFile",
+    "PrintedFilm",
     "Query",
     "QueryRetrieveLevelValues",
     "StoredInstance",
     "TextDecoder",
     "answer_character_set",
+    "film_image",
     "parse_identifier",
 ]

@@ -12,14 +12,17 @@ import logging
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pydicom import dcmread
 from pydicom.dataset import Dataset
-from pydicom.uid import UID
+from pydicom.uid import UID, ExplicitVRLittleEndian
 
 from printserver.archive._charset import TextDecoder, answer_character_set
+from printserver.archive._films import PrintedFilm, film_image
 from printserver.archive._index import Index
 from printserver.archive._query import (
     DERIVED,
@@ -159,6 +162,21 @@ class Archive:
         self.index.put(record)
         return StoredInstance(
             sop_instance_uid, path, replaced, tuple(dict.fromkeys(decoder.warnings))
+        )
+
+    def store_film(
+        self, raster: np.ndarray, film: PrintedFilm, ae_title: str
+    ) -> StoredInstance:
+        """Keep a printed film as a Secondary Capture image."""
+        ds = film_image(raster, film, ae_title)
+        buffer = BytesIO()
+        ds.save_as(buffer, enforce_file_format=True)
+        return self.store(
+            buffer.getvalue(),
+            ds,
+            ExplicitVRLittleEndian,
+            calling_ae=film.origin_ae,
+            job_id=film.job_id,
         )
 
     def find(self, query: Query) -> list[Dataset]:

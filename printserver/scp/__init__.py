@@ -124,7 +124,10 @@ class PrintSCP:
         self.spooler.add_status_listener(self._on_printer_status)
         self.archive: ArchiveService | None = None
         if config.archive.enabled:
-            self.archive = ArchiveService(config, Archive(config.data_root))
+            archive = Archive(config.data_root)
+            self.archive = ArchiveService(config, archive, self.spool)
+            if config.archive.store_printed_films:
+                self.spooler.add_film_listener(self.archive.film_rendered)
 
     @property
     def printer_state(self) -> PrinterState:

@@ -9,6 +9,7 @@ line.  C-MOVE destinations are the registered peers.
 
 import itertools
 import logging
+import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
@@ -32,11 +33,13 @@ from printserver.archive import (
     Archive,
     InformationModel,
     InstanceFile,
+    PrintedFilm,
     Query,
     parse_identifier,
 )
 from printserver.config import Config
 from printserver.errors import PrintServerError
+from printserver.spooler import Spool
 from printserver.status import Status
 
 logger = logging.getLogger(__name__)
@@ -92,11 +95,14 @@ class ArchiveService:
         For the peers (move destinations, character set overrides).
     archive : Archive
         Where instances are kept.
+    spool : Spool
+        Where printed films' jobs are, for their label and origin.
     """
 
-    def __init__(self, config: Config, archive: Archive):
+    def __init__(self, config: Config, archive: Archive, spool: Spool):
         self.config = config
         self.archive = archive
+        self.spool = spool
         self._incidents = itertools.count(1)
 
     # C-STORE ---------------------------------------------------------------
@@ -200,6 +206,41 @@ class ArchiveService:
         yield len(instances)
         yield from _sub_operations(event, instances)
 
+    # Printed films -----------------------------------------------------------
+
+    def film_rendered(  # noqa: PLR0913 - the spooler's FilmListener
+        self, job_id: str, index: int, count: int, raster: Any, dpi: int
+    ) -> None:
+        """Spooler listener: keep a rendered film as an SC image.  A
+        failure is logged; the print goes on."""
+        try:
+            spool = self.spool
+            job = spool.read_job(job_id)
+            session = job.get("film_session") or {}
+            film = PrintedFilm(
+                job_id=job_id,
+                index=index,
+                count=count,
+                dpi=dpi,
+                film_session_label=str(session.get("FilmSessionLabel", "") or ""),
+                origin_ae=str(job.get("calling_ae", "") or ""),
+                created=str(job.get("created", "") or ""),
+                annotated=_annotated(spool, job_id, index),
+            )
+            stored = self.archive.store_film(raster, film, self.config.server.ae_title)
+        except (OSError, sqlite3.Error, PrintServerError, KeyError) as exc:
+            logger.error(
+                "job=%s film %d/%d not archived: %s", job_id, index, count, exc
+            )
+            return
+        logger.info(
+            "job=%s film %d/%d archived as %s",
+            job_id,
+            index,
+            count,
+            stored.sop_instance_uid,
+        )
+
     # Shared ------------------------------------------------------------------
 
     def _query(self, event: evt.Event, retrieve: bool) -> Query:
@@ -233,6 +274,12 @@ class ArchiveService:
         if exc.attribute_tags:
             status.OffendingElement = exc.attribute_tags
         return status
+
+
+def _annotated(spool: Spool, job_id: str, index: int) -> bool:
+    """True when film *index* of the job prints annotation text."""
+    films = spool.load_films(job_id)
+    return 0 < index <= len(films) and bool(films[index - 1].annotations)
 
 
 def _status(status: Status, error_comment: str = "") -> Dataset:
