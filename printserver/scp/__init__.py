@@ -19,6 +19,7 @@ from pydicom.uid import (
     ImplicitVRLittleEndian,
 )
 from pynetdicom import AE, evt
+from pynetdicom import _config as pynetdicom_config
 from pynetdicom.association import Association
 from pynetdicom.dimse_messages import N_ACTION_RSP
 from pynetdicom.sop_class import (  # type: ignore[attr-defined]
@@ -144,6 +145,10 @@ class PrintSCP:
         if self.archive is not None:
             for abstract_syntax, syntaxes, roles in archive_contexts():
                 ae.add_supported_context(abstract_syntax, syntaxes, **roles)
+        # Private and unknown storage classes: pynetdicom's switch is global.
+        pynetdicom_config.UNRESTRICTED_STORAGE_SERVICE = (
+            self.archive is not None and self.config.archive.accept_unknown_classes
+        )
         ae.maximum_associations = self.config.server.max_associations
         ae.maximum_pdu_size = self.config.server.max_pdu_size
         ae.network_timeout = self.config.server.network_timeout
