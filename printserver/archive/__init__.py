@@ -12,6 +12,11 @@ from printserver.archive._query import (
     QueryRetrieveLevelValues,
     parse_identifier,
 )
+from printserver.archive._reprint import (
+    film_as_printed,
+    print_study,
+    reprint_archived,
+)
 from printserver.archive._store import Archive, InstanceFile, StoredInstance
 
 __all__ = [
@@ -24,6 +29,9 @@ __all__ = [
     "StoredInstance",
     "TextDecoder",
     "answer_character_set",
+    "film_as_printed",
     "film_image",
     "parse_identifier",
+    "print_study",
+    "reprint_archived",
 ]
