@@ -269,7 +269,12 @@ class ArchiveConfig:
 
     forward_to: str = ""
     """AE title of a registered peer (an upstream PACS) that receives a
-    copy of every stored instance; empty: no forwarding."""
+    copy of every stored instance and printed film; empty: no forwarding."""
+
+    forward_retry_seconds: float = 30.0
+    """Seconds before a failed forward is tried again, doubled for each
+    further failure up to an hour; instances wait in the queue until the
+    PACS takes them (default 30)."""
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,10 @@ class Index:
                 "CREATE TABLE IF NOT EXISTS instances ("
                 f"sop_instance_uid TEXT PRIMARY KEY, {others})"
             )
+            self._conn.execute(
+                "CREATE TABLE IF NOT EXISTS forward (sop_instance_uid TEXT "
+                "PRIMARY KEY, attempts INTEGER, not_before REAL, error TEXT)"
+            )
             for column in _INDEXED:
                 self._conn.execute(
                     f"CREATE INDEX IF NOT EXISTS by_{column} ON instances({column})"
@@ -73,6 +77,11 @@ class Index:
         with self._lock:
             rows = self._conn.execute(statement, parameters).fetchall()
         return [dict(row) for row in rows]
+
+    def execute(self, statement: str, parameters: list[Any]) -> int:
+        """Run a statement that changes rows; returns how many it changed."""
+        with self._lock:
+            return int(self._conn.execute(statement, parameters).rowcount)
 
     def close(self) -> None:
         """Close the connection."""

@@ -10,6 +10,7 @@ imports pynetdicom.
 import hashlib
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from io import BytesIO
@@ -86,11 +87,14 @@ class Archive:
         The server's data root.
     """
 
-    def __init__(self, data_root: Path):
+    def __init__(self, data_root: Path, forward_to: str = ""):
         self.root = data_root / "archive"
         self.files = self.root / "files"
         self.files.mkdir(parents=True, exist_ok=True)
         self.index = Index(self.root / "index.sqlite")
+        self.forward_to = forward_to
+        self.on_queued: list[Callable[[], None]] = []
+        """Called after an instance joins the forwarding queue."""
 
     def close(self) -> None:
         """Close the index."""
@@ -160,6 +164,8 @@ class Archive:
             job_id=job_id,
         )
         self.index.put(record)
+        if self.forward_to and calling_ae != self.forward_to:
+            self._queue_forward(sop_instance_uid)
         return StoredInstance(
             sop_instance_uid, path, replaced, tuple(dict.fromkeys(decoder.warnings))
         )
@@ -179,6 +185,55 @@ class Archive:
             job_id=film.job_id,
         )
 
+    # The store-and-forward queue ------------------------------------------
+
+    def _queue_forward(self, sop_instance_uid: str) -> None:
+        self.index.execute(
+            "INSERT OR REPLACE INTO forward VALUES (?, 0, 0, '')", [sop_instance_uid]
+        )
+        for listener in self.on_queued:
+            listener()
+
+    def forward_due(self, now: float, limit: int = 64) -> list[InstanceFile]:
+        """Queued instances whose next try is due, oldest first."""
+        rows = self.index.select(
+            "SELECT i.sop_instance_uid, i.sop_class_uid, i.transfer_syntax_uid, "
+            "i.file FROM forward f JOIN instances i USING (sop_instance_uid) "
+            "WHERE f.not_before <= ? ORDER BY f.rowid LIMIT ?",
+            [now, limit],
+        )
+        return [_instance_file(self.root, row) for row in rows]
+
+    def forward_next(self) -> float | None:
+        """When the next queued instance is due; None when none waits."""
+        rows = self.index.select("SELECT MIN(not_before) AS due FROM forward", [])
+        due = rows[0]["due"] if rows else None
+        return None if due is None else float(due)
+
+    def forward_done(self, sop_instance_uid: str) -> None:
+        """Take an instance the upstream PACS has off the queue."""
+        self.index.execute(
+            "DELETE FROM forward WHERE sop_instance_uid = ?", [sop_instance_uid]
+        )
+
+    def forward_failed(
+        self, sop_instance_uid: str, error: str, first_delay: float, now: float
+    ) -> float:
+        """Count a failed try; the next is due after a doubled delay (an
+        hour at most).  Returns that delay in seconds."""
+        rows = self.index.select(
+            "SELECT attempts FROM forward WHERE sop_instance_uid = ?",
+            [sop_instance_uid],
+        )
+        attempts = int(rows[0]["attempts"]) + 1 if rows else 1
+        delay = min(first_delay * 2.0 ** (attempts - 1), 3600.0)
+        self.index.execute(
+            "UPDATE forward SET attempts = ?, not_before = ?, error = ? "
+            "WHERE sop_instance_uid = ?",
+            [attempts, now + delay, error, sop_instance_uid],
+        )
+        return delay
+
     def find(self, query: Query) -> list[Dataset]:
         """The C-FIND answers to *query*, one data set per match.
 
@@ -196,14 +251,18 @@ class Archive:
         """The instances a C-MOVE or C-GET of *query* sends."""
         statement, parameters = query.instances_sql()
         return [
-            InstanceFile(
-                row["sop_instance_uid"],
-                row["sop_class_uid"],
-                row["transfer_syntax_uid"],
-                self.root / row["file"],
-            )
+            _instance_file(self.root, row)
             for row in self.index.select(statement, parameters)
         ]
+
+
+def _instance_file(root: Path, row: dict[str, Any]) -> InstanceFile:
+    return InstanceFile(
+        row["sop_instance_uid"],
+        row["sop_class_uid"],
+        row["transfer_syntax_uid"],
+        root / row["file"],
+    )
 
 
 def _valid_uid(ds: Dataset, keyword: str) -> str:

@@ -125,7 +125,7 @@ class PrintSCP:
         self.spooler.add_status_listener(self._on_printer_status)
         self.archive: ArchiveService | None = None
         if config.archive.enabled:
-            archive = Archive(config.data_root)
+            archive = Archive(config.data_root, config.archive.forward_to)
             self.archive = ArchiveService(config, archive, self.spool)
             if config.archive.store_printed_films:
                 self.spooler.add_film_listener(self.archive.film_rendered)
@@ -164,6 +164,8 @@ class PrintSCP:
         """
         self.spooler.start()
         self.events.start()
+        if self.archive is not None:
+            self.archive.start()
         handlers: list[Any] = [
             (evt.EVT_DIMSE_SENT, self._on_dimse_sent),
             (evt.EVT_CONN_OPEN, self._on_conn_open),
@@ -231,7 +233,7 @@ class PrintSCP:
         self.spooler.stop()
         self.events.stop()
         if self.archive is not None:
-            self.archive.archive.close()
+            self.archive.stop()
         logger.info("stopped")
 
     def _on_printer_status(self, name: str, status: PrinterStatus) -> None:

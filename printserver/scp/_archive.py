@@ -14,12 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from pydicom.dataset import Dataset
-from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
-from pynetdicom import ALL_TRANSFER_SYNTAXES, build_context, evt
-from pynetdicom.presentation import (
-    PresentationContext,
-    StoragePresentationContexts,
-)
+from pynetdicom import evt
 from pynetdicom.sop_class import (  # type: ignore[attr-defined]
     PatientRootQueryRetrieveInformationModelFind,
     PatientRootQueryRetrieveInformationModelGet,
@@ -39,6 +34,12 @@ from printserver.archive import (
 )
 from printserver.config import Config
 from printserver.errors import PrintServerError
+from printserver.scp._contexts import (
+    STORAGE_SOP_CLASSES,
+    STORAGE_TRANSFER_SYNTAXES,
+    storage_contexts,
+)
+from printserver.scp._forward import Forwarder, outgoing_tls
 from printserver.spooler import Spool
 from printserver.status import Status
 
@@ -53,20 +54,6 @@ QUERY_RETRIEVE_MODELS = {
     str(StudyRootQueryRetrieveInformationModelMove): InformationModel.STUDY_ROOT,
     str(StudyRootQueryRetrieveInformationModelGet): InformationModel.STUDY_ROOT,
 }
-#: Storage SOP classes we take (pynetdicom's list of storage classes).
-STORAGE_SOP_CLASSES = tuple(
-    str(cx.abstract_syntax) for cx in StoragePresentationContexts
-)
-#: Transfer syntaxes a C-STORE may use: all, since the bytes are kept.  The
-#: acceptor's order decides within a context: Explicit VR Little Endian
-#: first, the usual encoding of stored files, so C-GET sends them unchanged.
-STORAGE_TRANSFER_SYNTAXES = tuple(
-    dict.fromkeys(
-        [ExplicitVRLittleEndian, ImplicitVRLittleEndian, *ALL_TRANSFER_SYNTAXES]
-    )
-)
-#: Most presentation contexts one association may propose (PS3.8 9.3.2.2).
-_MAX_CONTEXTS = 128
 
 
 def archive_contexts() -> list[tuple[str, list[str], dict[str, bool]]]:
@@ -104,6 +91,20 @@ class ArchiveService:
         self.archive = archive
         self.spool = spool
         self._incidents = itertools.count(1)
+        self.forwarder: Forwarder | None = None
+        if config.archive.forward_to:
+            self.forwarder = Forwarder(config, archive)
+
+    def start(self) -> None:
+        """Start forwarding, when configured."""
+        if self.forwarder is not None:
+            self.forwarder.start()
+
+    def stop(self) -> None:
+        """Stop forwarding (the queue stays) and close the index."""
+        if self.forwarder is not None:
+            self.forwarder.stop()
+        self.archive.close()
 
     # C-STORE ---------------------------------------------------------------
 
@@ -192,7 +193,7 @@ class ArchiveService:
         except Exception as exc:  # noqa: BLE001 - the handler boundary
             # LIMITATION(LIM-070): pynetdicom opens the destination's
             # association before a failure can be answered.
-            yield peer.host, peer.port, {"contexts": _contexts([])}
+            yield peer.host, peer.port, {"contexts": storage_contexts([])}
             yield 1
             yield self._failure("C-MOVE", exc, log), None
             return
@@ -202,7 +203,11 @@ class ArchiveService:
             destination,
             len(instances),
         )
-        yield peer.host, peer.port, {"contexts": _contexts(instances)}
+        kwargs = {
+            "contexts": storage_contexts(instances),
+            "tls_args": outgoing_tls(self.config, peer),
+        }
+        yield peer.host, peer.port, kwargs
         yield len(instances)
         yield from _sub_operations(event, instances)
 
@@ -300,23 +305,3 @@ def _sub_operations(
             yield int(Status.CANCEL), None
             return
         yield int(Status.PENDING), instance.read()
-
-
-def _contexts(instances: list[InstanceFile]) -> list[PresentationContext]:
-    """Presentation contexts for a C-MOVE's association: each class with
-    its stored transfer syntax first (so bytes go unchanged), then the
-    uncompressed ones."""
-    by_class: dict[str, list[str]] = {}
-    for instance in instances:
-        syntaxes = by_class.setdefault(instance.sop_class_uid, [])
-        if instance.transfer_syntax_uid not in syntaxes:
-            syntaxes.insert(0, instance.transfer_syntax_uid)
-    if not by_class:  # an association needs one context
-        by_class[STORAGE_SOP_CLASSES[0]] = []
-    contexts = []
-    for sop_class_uid, syntaxes in list(by_class.items())[:_MAX_CONTEXTS]:
-        for fallback in (ExplicitVRLittleEndian, ImplicitVRLittleEndian):
-            if fallback not in syntaxes:
-                syntaxes.append(fallback)
-        contexts.append(build_context(sop_class_uid, syntaxes))
-    return contexts

@@ -125,7 +125,11 @@ class PduProxy:
             except OSError:
                 return
             self.connections += 1
-            target = socket.create_connection(("127.0.0.1", self.target_port))
+            try:
+                target = socket.create_connection(("127.0.0.1", self.target_port))
+            except OSError:  # nobody there: the client sees a closed socket
+                client.close()
+                continue
             for source, sink, record in (
                 (client, target, self.from_client),
                 (target, client, self.from_target),

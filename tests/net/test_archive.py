@@ -41,11 +41,18 @@ def free_port():
 class Destination:
     """DCMTK's storescp (max PDU 4096, bit-preserving) behind a PDU proxy."""
 
-    def __init__(self, folder):
+    def __init__(self, folder, start=True):
         require_tool("storescp", "dcmtk")
         self.folder = folder
         folder.mkdir()
-        port = free_port()
+        self.storescp_port = free_port()
+        self.process = None
+        self.proxy = PduProxy(self.storescp_port)
+        if start:
+            self.start()
+
+    def start(self):
+        port = str(self.storescp_port)
         self.process = subprocess.Popen(
             [
                 "/usr/bin/storescp",
@@ -55,20 +62,21 @@ class Destination:
                 "-pdu",
                 "4096",
                 "-od",
-                str(folder),
-                str(port),
+                str(self.folder),
+                port,
             ],  # fmt: skip
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        self.proxy = PduProxy(port)
         for _ in range(100):  # storescp binds within a moment
-            if dcmtk("/usr/bin/echoscu", "-aec", "DEST", "127.0.0.1", str(port)):
+            echo = dcmtk("/usr/bin/echoscu", "-aec", "DEST", "127.0.0.1", port)
+            if echo.returncode == 0:
                 break
 
     def stop(self):
-        self.process.terminate()
-        self.process.wait(10)
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(10)
         self.proxy.close()
 
 
