@@ -20,10 +20,12 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import UID, ExplicitVRLittleEndian
 
 from printserver import __version__
+from printserver.archive._encoding import (
+    IMPLEMENTATION_CLASS_UID,
+    IMPLEMENTATION_VERSION_NAME,
+)
 
 SECONDARY_CAPTURE_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.7"
-#: Our implementation class UID (a UUID-derived UID, PS3.5 B.2).
-IMPLEMENTATION_CLASS_UID = "2.25.149297455385214856424736317462580963328"
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,7 @@ def _file_meta(film: PrintedFilm, ae_title: str) -> FileMetaDataset:
     )
     meta.TransferSyntaxUID = ExplicitVRLittleEndian
     meta.ImplementationClassUID = UID(IMPLEMENTATION_CLASS_UID)
-    meta.ImplementationVersionName = f"PRINTSERVER_{__version__}"[:16]
+    meta.ImplementationVersionName = IMPLEMENTATION_VERSION_NAME
     meta.SourceApplicationEntityTitle = ae_title
     return meta
 

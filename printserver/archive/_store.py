@@ -10,19 +10,23 @@ imports pynetdicom.
 import hashlib
 import logging
 import os
+import threading
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from pydicom import dcmread
 from pydicom.dataset import Dataset
+from pydicom.filebase import DicomBytesIO
+from pydicom.filewriter import write_dataset
 from pydicom.uid import UID, ExplicitVRLittleEndian
 
 from printserver.archive._charset import TextDecoder, answer_character_set
+from printserver.archive._encoding import file_meta, read_header
 from printserver.archive._films import PrintedFilm, film_image
 from printserver.archive._index import Index
 from printserver.archive._query import (
@@ -108,48 +112,58 @@ class Archive:
 
     def store(  # noqa: PLR0913 - what one C-STORE brings
         self,
-        encoded: bytes,
-        ds: Dataset,
+        data_set: bytes,
         transfer_syntax_uid: str,
         *,
+        ds: Dataset | None = None,
         calling_ae: str = "",
         character_set_override: str = "",
         job_id: str = "",
+        source_ae_title: str = "",
     ) -> StoredInstance:
         """Keep one instance: its file first, then its index row.
 
         Parameters
         ----------
-        encoded : bytes
-            The instance in the DICOM file format: preamble, file meta and
-            the data set exactly as received.
-        ds : Dataset
-            The same data set, decoded (raw elements are fine).
+        data_set : bytes
+            The data set exactly as received (no file meta); the file gets
+            our File Meta Information before it.
         transfer_syntax_uid : str
             The transfer syntax it came in.
+        ds : Dataset, optional
+            The same data set, decoded (raw elements are fine); read from
+            *data_set* (up to group 0020) when not given.
         calling_ae : str
             The peer that sent it.
         character_set_override : str
             The peer's ``character_set`` (see ``PeerConfig``), or empty.
         job_id : str
             The print job, for films the spooler archives.
+        source_ae_title : str
+            For the file meta; default *calling_ae*.
 
         Raises
         ------
         StorageRefusedError
-            A UID the index needs is missing or not a valid UID.
+            A UID the index needs is missing or not a valid UID, or the
+            bytes are no data set we can read.
         """
+        if ds is None:
+            try:
+                ds = read_header(data_set, transfer_syntax_uid)
+            except (ValueError, EOFError, KeyError, zlib.error) as exc:
+                raise StorageRefusedError(f"data set unreadable: {exc}") from None
         uids = {keyword: _valid_uid(ds, keyword) for keyword in _REQUIRED_UIDS}
         sop_instance_uid = uids["SOPInstanceUID"]
+        sop_class_uid = _valid_uid(ds, "SOPClassUID")
+        meta = file_meta(
+            sop_class_uid,
+            sop_instance_uid,
+            str(transfer_syntax_uid),
+            source_ae_title or calling_ae,
+        )
         path = self.path_for(sop_instance_uid)
-        replaced = path.exists()
-        path.parent.mkdir(exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{id(encoded)}.tmp")
-        with open(tmp, "wb") as f:
-            f.write(encoded)
-            f.flush()
-            os.fdatasync(f.fileno())
-        os.replace(tmp, path)
+        replaced = self._write(path, meta, data_set)
 
         decoder = TextDecoder(ds, character_set_override)
         record = _record(ds, decoder)
@@ -157,7 +171,7 @@ class Archive:
             sop_instance_uid=sop_instance_uid,
             transfer_syntax_uid=str(transfer_syntax_uid),
             file=str(path.relative_to(self.root)),
-            size=str(len(encoded)),
+            size=str(len(meta) + len(data_set)),
             received=datetime.now(UTC).isoformat(timespec="microseconds"),
             calling_ae=calling_ae,
             specific_character_set="\\".join(decoder.declared),
@@ -170,19 +184,37 @@ class Archive:
             sop_instance_uid, path, replaced, tuple(dict.fromkeys(decoder.warnings))
         )
 
+    @staticmethod
+    def _write(path: Path, meta: bytes, data_set: bytes) -> bool:
+        """Write a file whole or not at all (on disk before the answer);
+        True when it replaced one."""
+        replaced = path.exists()
+        if not path.parent.is_dir():
+            path.parent.mkdir(exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{threading.get_ident()}.tmp")
+        with open(tmp, "wb") as f:
+            f.write(meta)
+            f.write(data_set)
+            f.flush()
+            os.fdatasync(f.fileno())
+        os.replace(tmp, path)
+        return replaced
+
     def store_film(
         self, raster: np.ndarray, film: PrintedFilm, ae_title: str
     ) -> StoredInstance:
         """Keep a printed film as a Secondary Capture image."""
         ds = film_image(raster, film, ae_title)
-        buffer = BytesIO()
-        ds.save_as(buffer, enforce_file_format=True)
+        buffer = DicomBytesIO()
+        buffer.is_little_endian, buffer.is_implicit_VR = True, False
+        write_dataset(buffer, ds)
         return self.store(
             buffer.getvalue(),
-            ds,
             ExplicitVRLittleEndian,
+            ds=ds,
             calling_ae=film.origin_ae,
             job_id=film.job_id,
+            source_ae_title=ae_title,
         )
 
     # The store-and-forward queue ------------------------------------------

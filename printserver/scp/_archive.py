@@ -116,8 +116,7 @@ class ArchiveService:
         override = peer.character_set if peer else ""
         try:
             stored = self.archive.store(
-                event.encoded_dataset(include_meta=True),
-                event.dataset,
+                request.DataSet.getvalue(),
                 str(event.context.transfer_syntax),
                 calling_ae=calling,
                 character_set_override=override,
