@@ -23,53 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-from pydicom import examples
-from pydicom.dataset import FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian, generate_uid
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for_port(port: int, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on {port}")
-
-
-def write_images(folder: Path, count: int) -> list[str]:
-    """*count* distinct 512 x 512 12-bit CT images from pydicom's example,
-    one study and series."""
-    ct = examples.ct
-    base = np.kron(ct.pixel_array.astype(np.int32), np.ones((4, 4), np.int32))
-    rng = np.random.default_rng(5)
-    study, series = generate_uid(), generate_uid()
-    paths = []
-    for index in range(count):
-        pixels = np.roll(base, index * 5, axis=1) + rng.integers(0, 60, base.shape)
-        ds = ct.copy()
-        ds.file_meta = FileMetaDataset()
-        ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID
-        ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
-        ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-        ds.StudyInstanceUID, ds.SeriesInstanceUID = study, series
-        ds.InstanceNumber = index + 1
-        ds.Rows = ds.Columns = 512
-        ds.BitsAllocated, ds.BitsStored, ds.HighBit = 16, 12, 11
-        ds.PixelRepresentation = 0
-        ds.PixelData = np.clip(pixels, 0, 4095).astype(np.uint16).tobytes()
-        path = folder / f"ct{index:03d}.dcm"
-        ds.save_as(path, enforce_file_format=True)
-        paths.append(str(path))
-    return paths
+from _dicom import free_port, wait_for_port, write_ct_images
+from pydicom.uid import ExplicitVRLittleEndian
 
 
 def time_runs(port: int, called_ae: str, images: list[str], repeat: int) -> list[float]:
@@ -125,7 +80,7 @@ def main() -> int:
         work = Path(tmp)
         (work / "data").mkdir()
         (work / "storescp").mkdir()
-        images = write_images(work, args.count)
+        images = write_ct_images(work, args.count, seed=5, shift=5, one_series=True)
         ours, theirs, floor = free_port(), free_port(), free_port()
         servers = [
             subprocess.Popen(
