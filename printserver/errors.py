@@ -125,6 +125,13 @@ class StorageRefusedError(PrintServerError):
     status = Status.CANNOT_UNDERSTAND
 
 
+class OutOfResourcesError(PrintServerError):
+    """The archive cannot take the instance: disk full or below the free
+    space printing needs (0xA700)."""
+
+    status = Status.OUT_OF_RESOURCES
+
+
 class SpoolError(Exception):
     """The spool could not store or update a job (disk, permissions)."""
 

@@ -276,6 +276,7 @@ def _condition(key: Key, values: list[str]) -> tuple[str, list[Any]]:
 def _one_value(key: Key, value: str) -> tuple[str, list[Any]]:
     """Single value, wildcard or range matching of one value."""
     column = key.column
+    # LIMITATION(LIM-071): a date range and a time range match separately.
     if key.matching in ("date", "time") and "-" in value:
         low, high = value.split("-", 1)
         normal = normal_date if key.matching == "date" else normal_time

@@ -7,9 +7,11 @@ peer sent.  SOP-model level: takes and returns pydicom data sets; never
 imports pynetdicom.
 """
 
+import errno
 import hashlib
 import logging
 import os
+import shutil
 import threading
 import zlib
 from collections.abc import Callable
@@ -36,7 +38,7 @@ from printserver.archive._query import (
     normal_date,
     normal_time,
 )
-from printserver.errors import StorageRefusedError
+from printserver.errors import OutOfResourcesError, StorageRefusedError
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +93,10 @@ class Archive:
         The server's data root.
     """
 
-    def __init__(self, data_root: Path, forward_to: str = ""):
+    # LIMITATION(LIM-072): nothing is ever deleted from the archive.
+    def __init__(self, data_root: Path, forward_to: str = "", min_free_mb: int = 0):
+        self.min_free = min_free_mb * 1_000_000
+        """Free bytes a store must leave on the disk (the spool's share)."""
         self.root = data_root / "archive"
         self.files = self.root / "files"
         self.files.mkdir(parents=True, exist_ok=True)
@@ -184,20 +189,43 @@ class Archive:
             sop_instance_uid, path, replaced, tuple(dict.fromkeys(decoder.warnings))
         )
 
-    @staticmethod
-    def _write(path: Path, meta: bytes, data_set: bytes) -> bool:
+    def _write(self, path: Path, meta: bytes, data_set: bytes) -> bool:
         """Write a file whole or not at all (on disk before the answer);
-        True when it replaced one."""
+        True when it replaced one.
+
+        Raises
+        ------
+        OutOfResourcesError
+            Too little disk left, or the write ran out of it.
+        """
+        size = len(meta) + len(data_set)
+        if shutil.disk_usage(self.files).free < self.min_free + size:
+            raise OutOfResourcesError(
+                f"disk space below {self.min_free // 1_000_000} MB kept free"
+            )
+        try:
+            return self._write_file(path, meta, data_set)
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise OutOfResourcesError("disk full") from exc
+            raise
+
+    @staticmethod
+    def _write_file(path: Path, meta: bytes, data_set: bytes) -> bool:
         replaced = path.exists()
         if not path.parent.is_dir():
             path.parent.mkdir(exist_ok=True)
         tmp = path.with_name(f".{path.name}.{threading.get_ident()}.tmp")
-        with open(tmp, "wb") as f:
-            f.write(meta)
-            f.write(data_set)
-            f.flush()
-            os.fdatasync(f.fileno())
-        os.replace(tmp, path)
+        try:
+            with open(tmp, "wb") as f:
+                f.write(meta)
+                f.write(data_set)
+                f.flush()
+                os.fdatasync(f.fileno())
+            os.replace(tmp, path)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+            raise
         return replaced
 
     def store_film(

@@ -125,7 +125,9 @@ class PrintSCP:
         self.spooler.add_status_listener(self._on_printer_status)
         self.archive: ArchiveService | None = None
         if config.archive.enabled:
-            archive = Archive(config.data_root, config.archive.forward_to)
+            archive = Archive(
+                config.data_root, config.archive.forward_to, config.spool.min_free_mb
+            )
             self.archive = ArchiveService(config, archive, self.spool)
             if config.archive.store_printed_films:
                 self.spooler.add_film_listener(self.archive.film_rendered)

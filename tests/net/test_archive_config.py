@@ -69,3 +69,18 @@ def test_archive_off_refuses_storage(server_config):
         scp.stop()
     assert accepted == ["1.2.840.10008.1.1"]
     assert not (scp.config.data_root / "archive").exists()
+
+
+def test_store_keeps_the_spools_free_space(server_config):
+    spool = replace(server_config.spool, min_free_mb=10**12)
+    scp, port = _start(replace(server_config, spool=spool))
+    try:
+        assoc = _proposed(port, CT_IMAGE)
+        status = assoc.send_c_store(_instance(CT_IMAGE))
+        assoc.release()
+    finally:
+        scp.stop()
+    assert status.Status == 0xA700
+    assert status.ErrorComment.startswith("disk space below")
+    assert not [p for p in (scp.config.data_root / "archive").rglob("*") if p.is_file()
+                and p.parent.parent.name == "files"]  # fmt: skip
