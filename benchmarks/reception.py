@@ -14,7 +14,6 @@ dcmprscp only stores what it receives.
 import argparse
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -22,10 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-from pydicom import examples
-from pydicom.dataset import FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+from _dicom import free_port, wait_for_port, write_ct_images
 
 from printserver.spooler import Spool
 
@@ -85,43 +81,9 @@ aetitle = MODALITY
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for_port(port: int, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on {port}")
-
-
 def write_images(folder: Path) -> list[str]:
     """20 distinct 512 x 512 12-bit CT images from pydicom's CT example."""
-    ct = examples.ct
-    base = np.kron(ct.pixel_array.astype(np.int32), np.ones((4, 4), np.int32))
-    rng = np.random.default_rng(3)
-    paths = []
-    for index in range(20):
-        pixels = np.roll(base, index * 7, axis=1) + rng.integers(0, 60, base.shape)
-        ds = ct.copy()
-        ds.file_meta = FileMetaDataset()
-        ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID
-        ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
-        ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-        ds.Rows = ds.Columns = 512
-        ds.BitsAllocated, ds.BitsStored, ds.HighBit = 16, 12, 11
-        ds.PixelRepresentation = 0
-        ds.PixelData = np.clip(pixels, 0, 4095).astype(np.uint16).tobytes()
-        path = folder / f"ct{index:02d}.dcm"
-        ds.save_as(path, enforce_file_format=True)
-        paths.append(str(path))
-    return paths
+    return write_ct_images(folder, 20)
 
 
 def wait_rendered(data: Path, timeout: float = 120.0) -> None:

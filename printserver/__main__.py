@@ -58,7 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     direct = commands.add_parser(
         "print", parents=[common], help="print DICOM image files through the spool"
     )
-    direct.add_argument("files", nargs="+", help="DICOM image files")
+    direct.add_argument("files", nargs="*", help="DICOM image files")
+    direct.add_argument("--study", help="an archived study's Study Instance UID")
     direct.add_argument(
         "--layout", default="STANDARD\\1,1", help="Image Display Format"
     )
@@ -175,12 +176,22 @@ def print_command(config: Config, args: argparse.Namespace) -> int:
     if printer not in {p.name for p in config.printers}:
         print(f"printserver: no printer {printer!r}", file=sys.stderr)
         return 1
+    if bool(args.files) == bool(args.study):
+        print("printserver: give image files or --study UID", file=sys.stderr)
+        return 1
+    layout = {
+        "image_display_format": args.layout,
+        "film_size_id": args.film_size.upper(),
+        "film_orientation": args.orientation,
+        "printer": printer,
+    }
     try:
-        job_id = print_files(
-            Spool(config.data_root), [Path(f) for f in args.files],
-            image_display_format=args.layout, film_size_id=args.film_size.upper(),
-            film_orientation=args.orientation, printer=printer,
-        )  # fmt: skip
+        if args.study:
+            job_id = _print_study(config, args.study, layout)
+        else:
+            job_id = print_files(
+                Spool(config.data_root), [Path(f) for f in args.files], **layout
+            )
     except SpoolError as exc:
         print(f"printserver: {exc}", file=sys.stderr)
         return 1
@@ -190,6 +201,21 @@ def print_command(config: Config, args: argparse.Namespace) -> int:
     else:
         print(f"job {job_id}: queued on {printer}")
     return 0
+
+
+def _print_study(
+    config: Config, study_instance_uid: str, layout: dict[str, str]
+) -> str:
+    """Queue an archived study (``print --study``); returns the job id."""
+    from printserver.archive import Archive, print_study  # noqa: PLC0415
+
+    archive = Archive(config.data_root)
+    try:
+        return print_study(
+            archive, Spool(config.data_root), study_instance_uid, **layout
+        )
+    finally:
+        archive.close()
 
 
 def calibrate(config: Config, args: argparse.Namespace) -> int:

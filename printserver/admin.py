@@ -14,7 +14,7 @@ from typing import Any
 
 from printserver.config import Config
 from printserver.errors import SpoolError
-from printserver.spool import PrinterStates, Spool
+from printserver.spool import JobNotFoundError, PrinterStates, Spool
 
 QUEUE_VERBS = (
     "list",
@@ -139,7 +139,10 @@ def run_queue(config: Config, args: argparse.Namespace) -> int:
         elif verb == "reprint":
             if args.printer:
                 check_printer(args.printer, names)
-            new_id = spool.reprint(args.job, args.printer, args.layout or "")
+            try:
+                new_id = spool.reprint(args.job, args.printer, args.layout or "")
+            except JobNotFoundError:  # purged: its films may be in the archive
+                new_id = _reprint_from_archive(config, spool, args)
             _emit(args, spool.summary(new_id), f"job {new_id}: reprint of {args.job}")
         elif verb == "purge":
             purged = spool.purge(timedelta(days=args.older_than), args.failed)
@@ -148,6 +151,25 @@ def run_queue(config: Config, args: argparse.Namespace) -> int:
         print(f"printserver: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _reprint_from_archive(
+    config: Config, spool: Spool, args: argparse.Namespace
+) -> str:
+    """``queue reprint`` of a job (or one film) known only to the archive."""
+    from printserver.archive import Archive, reprint_archived  # noqa: PLC0415
+
+    if args.layout:
+        raise SpoolError(
+            f"job {args.job} is not in the spool: its archived films print as "
+            "they were (no --layout)"
+        )
+    archive = Archive(config.data_root)
+    try:
+        printer = args.printer or config.default_printer.name
+        return reprint_archived(archive, spool, args.job, printer)
+    finally:
+        archive.close()
 
 
 def check_printer(name: str, names: set[str]) -> None:

@@ -294,6 +294,32 @@ class PeerConfig:
 
 
 @dataclass(frozen=True)
+class ArchiveConfig:
+    """The DICOM archive beside the printer (``[archive]``)."""
+
+    enabled: bool = True
+    """Answer C-STORE, C-FIND, C-MOVE and C-GET on our port and AE title
+    (default true); files and index live in ``<data>/archive``."""
+
+    store_printed_films: bool = True
+    """Keep each printed film in the archive as a Secondary Capture image
+    (default true)."""
+
+    accept_unknown_classes: bool = False
+    """Accept C-STORE of private or unknown SOP classes too (default
+    false: only the storage classes pynetdicom knows)."""
+
+    forward_to: str = ""
+    """AE title of a registered peer (an upstream PACS) that receives a
+    copy of every stored instance and printed film; empty: no forwarding."""
+
+    forward_retry_seconds: float = 30.0
+    """Seconds before a failed forward is tried again, doubled for each
+    further failure up to an hour; instances wait in the queue until the
+    PACS takes them (default 30)."""
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration."""
 
@@ -307,6 +333,8 @@ class Config:
     """Presets by name, loaded for every hot folder at start."""
     peers: tuple[PeerConfig, ...] = ()
     """Registered peers (``[[peers]]``)."""
+    archive: ArchiveConfig = field(default_factory=ArchiveConfig)
+    """The archive (``[archive]``)."""
     web: WebConfig = field(default_factory=WebConfig)
     """The web admin page (``[web]``)."""
 
@@ -455,7 +483,7 @@ def parse_config(text: str, source: str = "<embedded>") -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: {exc}") from exc
 
-    sections = {"server", "printers", "spool", "hotfolders", "peers", "web"}
+    sections = {"server", "printers", "spool", "hotfolders", "peers", "web", "archive"}
     unknown = set(doc) - sections
     if unknown:
         raise ConfigError(f"{source}: unknown section {sorted(unknown)[0]!r}")
@@ -478,6 +506,12 @@ def parse_config(text: str, source: str = "<embedded>") -> Config:
     config = replace(config, web=web)
     config = _with_hotfolders(config, doc.get("hotfolders", []), source)
     config = _with_peers(config, doc.get("peers", []), source)
+    archive = _build(ArchiveConfig, doc.get("archive", {}), f"{source}: archive")
+    if archive.forward_to and config.peer(archive.forward_to) is None:
+        raise ConfigError(
+            f"{source}: archive.forward_to: no [[peers]] entry {archive.forward_to!r}"
+        )
+    config = replace(config, archive=archive)
     validate(config, source)
     return config
 

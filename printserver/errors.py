@@ -110,6 +110,28 @@ class ImageTooLargeError(PrintServerError):
     status = Status.IMAGE_TOO_LARGE
 
 
+class IdentifierError(PrintServerError):
+    """A C-FIND, C-MOVE or C-GET identifier breaks the query rules (0xA900).
+
+    Its ``attribute_tags`` become the Offending Element (0000,0901).
+    """
+
+    status = Status.IDENTIFIER_DOES_NOT_MATCH_SOP_CLASS
+
+
+class StorageRefusedError(PrintServerError):
+    """A C-STORE data set we cannot keep as it is (0xC000)."""
+
+    status = Status.CANNOT_UNDERSTAND
+
+
+class OutOfResourcesError(PrintServerError):
+    """The archive cannot take the instance: disk full or below the free
+    space printing needs (0xA700)."""
+
+    status = Status.OUT_OF_RESOURCES
+
+
 class SpoolError(Exception):
     """The spool could not store or update a job (disk, permissions)."""
 

@@ -52,6 +52,8 @@ __all__ = ["JobRequest", "Spool", "Spooler"]
 logger = logging.getLogger(__name__)
 
 _PRIORITY = {"HIGH": 0, "MED": 1, "LOW": 2}
+#: Called for each rendered film: (job_id, index, count, raster, dpi).
+FilmListener = Callable[[str, int, int, np.ndarray, int], None]
 #: Seconds between rescans of the spool, should a watch miss a change.
 RESCAN_SECONDS = 30.0
 #: Seconds between questions to each printer about its status.
@@ -131,6 +133,7 @@ class Spooler:
         self._status_listeners: list[Callable[[str, PrinterStatus], None]] = []
         self._heartbeats: list[Callable[[], None]] = []
         self._turn_seconds = RESCAN_SECONDS
+        self._film_listeners: list[FilmListener] = []
 
     def start(self) -> None:
         """Queue every job left pending or half-rendered, then start."""
@@ -176,6 +179,12 @@ class Spooler:
     def add_listener(self, listener: Callable[[str, str], None]) -> None:
         """Call *listener(job_id, state)* after each state recorded."""
         self._listeners.append(listener)
+
+    def add_film_listener(self, listener: "FilmListener") -> None:
+        """Call *listener(job_id, index, count, raster, dpi)* for each film
+        rendered (index from 1 of count; the raster as printed), e.g. to
+        archive it.  It runs on the worker thread, so it must not block."""
+        self._film_listeners.append(listener)
 
     def add_heartbeat(self, beat: Callable[[], None], seconds: float) -> None:
         """Call *beat()* on the worker thread at least every *seconds* when
@@ -372,6 +381,8 @@ class Spooler:
                 self._beat()
                 dpi = profile.dpi(film.requested_resolution_id)
                 raster = compose_film(film, dpi, printing, profile.print_bits)
+                for listener in self._film_listeners:
+                    listener(job_id, index, len(films), raster, dpi)
                 preview = out_dir / f"film-{index}.png"
                 write_preview(preview, raster, printer.preview_height)
                 previews.append(preview)

@@ -49,6 +49,16 @@ class Status(IntEnum):
     COMBINED_IMAGE_TOO_LARGE = 0xC613
     UNPRINTED_FILM_BOX_EXISTS = 0xC616
 
+    # PS3.4 Annex B (Storage) and Annex C (Query/Retrieve)
+    OUT_OF_RESOURCES = 0xA700
+    MOVE_DESTINATION_UNKNOWN = 0xA801
+    IDENTIFIER_DOES_NOT_MATCH_SOP_CLASS = 0xA900
+    CANNOT_UNDERSTAND = 0xC000
+    SUB_OPERATIONS_COMPLETE_WITH_FAILURES = 0xB000
+    CANCEL = 0xFE00
+    PENDING = 0xFF00
+    PENDING_OPTIONAL_KEYS_NOT_SUPPORTED = 0xFF01
+
     @property
     def is_warning(self) -> bool:
         """True for the warning class (0x0001, 0x0107, 0x0116, 0xBxxx)."""

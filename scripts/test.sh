@@ -5,7 +5,7 @@
 # groups), check lint and types, and run the whole test suite.  Extra
 # arguments go to pytest.
 source "$(dirname "$0")/_setup.sh"
-apt_install ghostscript dcmtk fonts-dejavu-core cups cups-client systemd \
+apt_install ghostscript dcmtk dicom3tools fonts-dejavu-core cups cups-client systemd \
     chromium chromium-driver
 build_deps
 make_venv

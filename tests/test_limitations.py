@@ -31,3 +31,63 @@ def test_lim_005_passthrough_sends_no_annotation(tmp_path, caplog):
     assert "AnnotationDisplayFormatID" not in film_box
     assert [ds.ImageBoxPosition for ds in printer.requests_of("N-SET")] == [1]
     assert "film 1/1: 1 annotation(s) not sent" in caplog.text
+
+
+def test_lim_070_move_with_bad_identifier_opens_the_destination(tmp_path):
+    from pynetdicom.sop_class import (  # noqa: PLC0415
+        StudyRootQueryRetrieveInformationModelMove as Move,
+    )
+
+    from tests.net.test_archive import (  # noqa: PLC0415
+        Destination,
+        _associate,
+        _identifier,
+        start_server,
+    )
+
+    destination = Destination(tmp_path / "dest")
+    peers = (
+        f'[[peers]]\nae_title = "DEST"\nhost = "127.0.0.1"\n'
+        f"port = {destination.proxy.port}\n"
+    )
+    scp, port = start_server(tmp_path, peers)
+    try:
+        assoc = _associate(port, [Move])
+        identifier = _identifier(QueryRetrieveLevel="SERIES", StudyInstanceUID="")
+        responses = list(assoc.send_c_move(identifier, "DEST", Move))
+        assoc.release()
+    finally:
+        scp.stop()
+        destination.stop()
+    assert [s.Status for s, _ in responses] == [0xA900]
+    assert destination.proxy.connections == 1
+
+
+def test_lim_071_date_and_time_ranges_match_apart():
+    from pydicom.dataset import Dataset  # noqa: PLC0415
+
+    from printserver.archive import InformationModel, parse_identifier  # noqa: PLC0415
+
+    ds = Dataset()
+    ds.QueryRetrieveLevel = "STUDY"
+    ds.StudyDate = "20240315-20240316"
+    ds.StudyTime = "2300-"
+    query = parse_identifier(ds, InformationModel.STUDY_ROOT)
+    assert query.where == [
+        "((study_date >= ? AND study_date <= ?))",
+        "((study_time_key >= ?))",
+    ]
+
+
+def test_lim_072_purge_leaves_the_archive(tmp_path, capsys):
+    from printserver.__main__ import main as cli_main  # noqa: PLC0415
+    from printserver.archive import Archive  # noqa: PLC0415
+    from tests.net.dicomtools import data_set_bytes, image  # noqa: PLC0415
+
+    path = image(tmp_path, "ct.dcm")
+    archive = Archive(tmp_path / "data")
+    stored = archive.store(data_set_bytes(path), "1.2.840.10008.1.2.1")
+    archive.close()
+    args = ["--data", str(tmp_path / "data")]
+    assert cli_main(["queue", "purge", "--older-than", "0", "--failed", *args]) == 0
+    assert stored.path.exists()

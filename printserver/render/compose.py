@@ -281,6 +281,19 @@ def _place(  # noqa: PLR0913, PLR0917 - the raster, the image and its options
         _trim(raster, Rect(left, top, columns, rows), ink)
 
 
+def _as_printed(film: Film, dpi: int, bits: int) -> np.ndarray:
+    """A film printed before (drive values), at *dpi* and *bits*."""
+    image = film.images[1]
+    width, height = film_pixel_size(film.film_size_id, film.film_orientation, dpi)
+    pixels = _resize(image.pixels, width, height, MagnificationTypeValues.BILINEAR)
+    if pixels.ndim == 3 or image.bits_stored == bits:
+        return pixels
+    top, to_top = (1 << image.bits_stored) - 1, (1 << bits) - 1
+    scaled = np.rint(pixels.astype(np.float32) * (to_top / top))
+    converted: np.ndarray = scaled.astype(np.uint8 if bits == 8 else np.uint16)
+    return converted
+
+
 def compose_film(
     film: Film, dpi: int, printing: Printing | None = None, bits: int = 8
 ) -> np.ndarray:
@@ -313,6 +326,8 @@ def compose_film(
     """
     if bits not in (8, 12):
         raise ValueError(f"bits must be 8 or 12, not {bits}")
+    if film.as_printed:
+        return _as_printed(film, dpi, bits)
     printing = (printing or Printing()).configured(film.configuration_information)
     viewing = viewing_for(film, None, printing)
     width, height = film_pixel_size(film.film_size_id, film.film_orientation, dpi)

@@ -113,6 +113,11 @@ class Film:
     images: dict[int, SourceImage] = field(default_factory=dict)
     """Image Box Position (1-based) to the image printed there."""
 
+    as_printed: bool = False
+    """The film's one image (position 1) is the whole film as once printed,
+    in drive values (a film from the archive): printed unchanged, scaled
+    only if this printer's resolution differs."""
+
     annotations: list[tuple[str, str]] = field(default_factory=list)
     """One (place, text) per annotation box in position order; place is
     ``top`` or ``bottom``, a band of the film kept free of images."""

@@ -19,6 +19,7 @@ from pydicom.uid import (
     ImplicitVRLittleEndian,
 )
 from pynetdicom import AE, evt
+from pynetdicom import _config as pynetdicom_config
 from pynetdicom.association import Association
 from pynetdicom.dimse_messages import N_ACTION_RSP
 from pynetdicom.sop_class import (  # type: ignore[attr-defined]
@@ -34,10 +35,12 @@ from pynetdicom.sop_class import (  # type: ignore[attr-defined]
 from pynetdicom.transport import ThreadedAssociationServer
 
 from printserver import access
+from printserver.archive import Archive
 from printserver.config import Config
 from printserver.errors import PrintServerError
 from printserver.logsafe import ascii_comment, escape
 from printserver.outputs import PrinterStatus
+from printserver.scp._archive import ArchiveService, archive_contexts
 from printserver.scp._echo import echo as echo  # for printserver doctor
 from printserver.scp._events import EventNotifier
 from printserver.scp._guard import authorize, guard
@@ -131,6 +134,14 @@ class PrintSCP:
         self._association_listeners: list[Callable[[str], None]] = []
         self.spooler.add_listener(self.events.state_changed)
         self.spooler.add_status_listener(self._on_printer_status)
+        self.archive: ArchiveService | None = None
+        if config.archive.enabled:
+            archive = Archive(
+                config.data_root, config.archive.forward_to, config.spool.min_free_mb
+            )
+            self.archive = ArchiveService(config, archive, self.spool)
+            if config.archive.store_printed_films:
+                self.spooler.add_film_listener(self.archive.film_rendered)
 
     @property
     def printer_state(self) -> PrinterState:
@@ -144,6 +155,13 @@ class PrintSCP:
             offered.append(BasicColorPrintManagementMeta)
         for abstract_syntax in offered:
             ae.add_supported_context(abstract_syntax, TRANSFER_SYNTAXES)
+        if self.archive is not None:
+            for abstract_syntax, syntaxes, roles in archive_contexts():
+                ae.add_supported_context(abstract_syntax, syntaxes, **roles)
+        # Private and unknown storage classes: pynetdicom's switch is global.
+        pynetdicom_config.UNRESTRICTED_STORAGE_SERVICE = (
+            self.archive is not None and self.config.archive.accept_unknown_classes
+        )
         ae.maximum_associations = self.config.server.max_associations
         ae.maximum_pdu_size = self.config.server.max_pdu_size
         ae.network_timeout = self.config.server.network_timeout
@@ -159,6 +177,8 @@ class PrintSCP:
         """
         self.spooler.start()
         self.events.start()
+        if self.archive is not None:
+            self.archive.start()
         handlers: list[Any] = [
             (evt.EVT_DIMSE_SENT, self._on_dimse_sent),
             (evt.EVT_CONN_OPEN, self._on_conn_open),
@@ -170,6 +190,10 @@ class PrintSCP:
             (evt.EVT_RELEASED, self._on_ended, ["released"]),
             (evt.EVT_ABORTED, self._on_ended, ["aborted"]),
             (evt.EVT_C_ECHO, self._on_echo),
+            (evt.EVT_C_STORE, self._on_store),
+            (evt.EVT_C_FIND, self._on_find),
+            (evt.EVT_C_MOVE, self._on_move),
+            (evt.EVT_C_GET, self._on_get),
         ]
         for event, operation in (
             (evt.EVT_N_CREATE, "N-CREATE"),
@@ -224,6 +248,8 @@ class PrintSCP:
             self.tls_server = None
         self.spooler.stop()
         self.events.stop()
+        if self.archive is not None:
+            self.archive.stop()
         logger.info("stopped")
 
     def _on_printer_status(self, name: str, status: PrinterStatus) -> None:
@@ -422,6 +448,30 @@ class PrintSCP:
 
     def _on_echo(self, event: evt.Event) -> int:
         return int(Status.SUCCESS)
+
+    # The archive (C-STORE, C-FIND, C-MOVE, C-GET): see scp._archive ------
+
+    def _archive_log(self, event: evt.Event) -> tuple[ArchiveService, Any]:
+        ctx = self._contexts.get(event.assoc)
+        if self.archive is None:  # no contexts were offered for it
+            raise RuntimeError("archive disabled")
+        return self.archive, ctx.log if ctx else self._log(event.assoc)
+
+    def _on_store(self, event: evt.Event) -> Any:
+        archive, log = self._archive_log(event)
+        return archive.on_store(event, log)
+
+    def _on_find(self, event: evt.Event) -> Any:
+        archive, log = self._archive_log(event)
+        yield from archive.on_find(event, log)
+
+    def _on_move(self, event: evt.Event) -> Any:
+        archive, log = self._archive_log(event)
+        yield from archive.on_move(event, log)
+
+    def _on_get(self, event: evt.Event) -> Any:
+        archive, log = self._archive_log(event)
+        yield from archive.on_get(event, log)
 
     # DIMSE-N handlers ------------------------------------------------------
 
