@@ -187,9 +187,10 @@ def test_unprintable_files_are_rejected_with_a_reason(start_hot):
     ds.save_as(hot.folder / "palette.dcm")
     (hot.folder / "notes.txt").write_text("call the ward\n")
     # Series Instance UID with a VR no reader knows: pydicom fails late.
-    uid = ds.SeriesInstanceUID.encode()
+    # A UID of odd length is padded to even on the wire.
+    length = len(ds.SeriesInstanceUID) + len(ds.SeriesInstanceUID) % 2
     tag = b"\x20\x00\x0e\x00UI"
-    assert slices[2].count(tag + len(uid).to_bytes(2, "little")) == 1
+    assert slices[2].count(tag + length.to_bytes(2, "little")) == 1
     (hot.folder / "badvr.dcm").write_bytes(slices[2].replace(tag, tag[:4] + b"QQ"))
     (hot.folder / "ct.dcm").write_bytes(slices[1])
     (hot.folder / ".hidden.dcm").write_bytes(slices[2])
