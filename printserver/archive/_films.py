@@ -12,6 +12,7 @@ PS3.3 A.8.1 (Secondary Capture Image IOD), C.8.6.1 (SC Equipment).
 """
 
 import hashlib
+import struct
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -55,7 +56,9 @@ def film_uid(job_id: str, *parts: str) -> str:
     return f"2.25.{int.from_bytes(digest[:16], 'big')}"
 
 
-def film_image(raster: np.ndarray, film: PrintedFilm, ae_title: str) -> Dataset:
+def film_image(
+    raster: np.ndarray, film: PrintedFilm, ae_title: str, pixel_data: bool = True
+) -> Dataset:
     """The SC image of a printed film, with its file meta.
 
     Parameters
@@ -67,6 +70,9 @@ def film_image(raster: np.ndarray, film: PrintedFilm, ae_title: str) -> Dataset:
         Job, label and origin.
     ae_title : str
         Ours, as the Source Application Entity Title.
+    pixel_data : bool
+        False leaves (7FE0,0010) Pixel Data out (``pixel_data_element``
+        encodes it without a copy of the film).
     """
     created = _when(film.created)
     now = datetime.now(UTC)
@@ -99,6 +105,8 @@ def film_image(raster: np.ndarray, film: PrintedFilm, ae_title: str) -> Dataset:
     spacing = round(25.4 / film.dpi, 6)
     ds.NominalScannedPixelSpacing = [spacing, spacing]
     _pixels(ds, raster)
+    if pixel_data:
+        ds.PixelData = _samples(raster).tobytes()
     return ds
 
 
@@ -140,7 +148,6 @@ def _pixels(ds: Dataset, raster: np.ndarray) -> None:
         ds.PlanarConfiguration = 0
         ds.BitsAllocated = ds.BitsStored = 8
         ds.HighBit = 7
-        ds.PixelData = np.ascontiguousarray(raster, np.uint8).tobytes()
         return
     ds.SamplesPerPixel = 1
     ds.PhotometricInterpretation = "MONOCHROME2"
@@ -148,8 +155,23 @@ def _pixels(ds: Dataset, raster: np.ndarray) -> None:
     ds.BitsAllocated = 8 if bits == 8 else 16
     ds.BitsStored = bits
     ds.HighBit = bits - 1
-    dtype = np.uint8 if bits == 8 else np.dtype("<u2")
-    ds.PixelData = np.ascontiguousarray(raster, dtype).tobytes()
+
+
+def _samples(raster: np.ndarray) -> np.ndarray:
+    """The raster as stored: uint8, or little endian 16-bit words."""
+    dtype = np.uint8 if raster.dtype == np.uint8 else np.dtype("<u2")
+    return np.ascontiguousarray(raster, dtype)
+
+
+def pixel_data_element(raster: np.ndarray) -> tuple[bytes, memoryview]:
+    """(7FE0,0010) Pixel Data in Explicit VR Little Endian: its header, and
+    the raster's own memory as the value (no copy of the film)."""
+    samples = _samples(raster)
+    vr = b"OB" if samples.dtype == np.uint8 else b"OW"
+    value = samples.data.cast("B")
+    if len(value) % 2:
+        raise ValueError("a film of an odd number of bytes")
+    return struct.pack("<HH2s2xI", 0x7FE0, 0x0010, vr, len(value)), value
 
 
 def _when(created: str) -> datetime:

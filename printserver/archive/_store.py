@@ -14,7 +14,7 @@ import os
 import shutil
 import threading
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,7 +29,7 @@ from pydicom.uid import UID, ExplicitVRLittleEndian
 
 from printserver.archive._charset import TextDecoder, answer_character_set
 from printserver.archive._encoding import file_meta, read_header
-from printserver.archive._films import PrintedFilm, film_image
+from printserver.archive._films import PrintedFilm, film_image, pixel_data_element
 from printserver.archive._index import Index
 from printserver.archive._query import (
     DERIVED,
@@ -117,7 +117,7 @@ class Archive:
 
     def store(  # noqa: PLR0913 - what one C-STORE brings
         self,
-        data_set: bytes,
+        data_set: bytes | Sequence[bytes | memoryview],
         transfer_syntax_uid: str,
         *,
         ds: Dataset | None = None,
@@ -130,9 +130,9 @@ class Archive:
 
         Parameters
         ----------
-        data_set : bytes
-            The data set exactly as received (no file meta); the file gets
-            our File Meta Information before it.
+        data_set : bytes, or a sequence of bytes and memoryviews
+            The data set exactly as received (no file meta), or its parts
+            in order; the file gets our File Meta Information before it.
         transfer_syntax_uid : str
             The transfer syntax it came in.
         ds : Dataset, optional
@@ -153,9 +153,11 @@ class Archive:
             A UID the index needs is missing or not a valid UID, or the
             bytes are no data set we can read.
         """
+        parts = [data_set] if isinstance(data_set, bytes) else list(data_set)
         if ds is None:
             try:
-                ds = read_header(data_set, transfer_syntax_uid)
+                whole = data_set if isinstance(data_set, bytes) else b"".join(parts)
+                ds = read_header(whole, transfer_syntax_uid)
             except (ValueError, EOFError, KeyError, zlib.error) as exc:
                 raise StorageRefusedError(f"data set unreadable: {exc}") from None
         uids = {keyword: _valid_uid(ds, keyword) for keyword in _REQUIRED_UIDS}
@@ -168,7 +170,7 @@ class Archive:
             source_ae_title or calling_ae,
         )
         path = self.path_for(sop_instance_uid)
-        replaced = self._write(path, meta, data_set)
+        replaced = self._write(path, [meta, *parts])
 
         decoder = TextDecoder(ds, character_set_override)
         record = _record(ds, decoder)
@@ -176,7 +178,7 @@ class Archive:
             sop_instance_uid=sop_instance_uid,
             transfer_syntax_uid=str(transfer_syntax_uid),
             file=str(path.relative_to(self.root)),
-            size=str(len(meta) + len(data_set)),
+            size=str(sum(len(part) for part in (meta, *parts))),
             received=datetime.now(UTC).isoformat(timespec="microseconds"),
             calling_ae=calling_ae,
             specific_character_set="\\".join(decoder.declared),
@@ -189,7 +191,7 @@ class Archive:
             sop_instance_uid, path, replaced, tuple(dict.fromkeys(decoder.warnings))
         )
 
-    def _write(self, path: Path, meta: bytes, data_set: bytes) -> bool:
+    def _write(self, path: Path, parts: list[bytes | memoryview]) -> bool:
         """Write a file whole or not at all (on disk before the answer);
         True when it replaced one.
 
@@ -198,28 +200,28 @@ class Archive:
         OutOfResourcesError
             Too little disk left, or the write ran out of it.
         """
-        size = len(meta) + len(data_set)
+        size = sum(len(part) for part in parts)
         if shutil.disk_usage(self.files).free < self.min_free + size:
             raise OutOfResourcesError(
                 f"disk space below {self.min_free // 1_000_000} MB kept free"
             )
         try:
-            return self._write_file(path, meta, data_set)
+            return self._write_file(path, parts)
         except OSError as exc:
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):
                 raise OutOfResourcesError("disk full") from exc
             raise
 
     @staticmethod
-    def _write_file(path: Path, meta: bytes, data_set: bytes) -> bool:
+    def _write_file(path: Path, parts: list[bytes | memoryview]) -> bool:
         replaced = path.exists()
         if not path.parent.is_dir():
             path.parent.mkdir(exist_ok=True)
         tmp = path.with_name(f".{path.name}.{threading.get_ident()}.tmp")
         try:
             with open(tmp, "wb") as f:
-                f.write(meta)
-                f.write(data_set)
+                for part in parts:
+                    f.write(part)
                 f.flush()
                 os.fdatasync(f.fileno())
             os.replace(tmp, path)
@@ -232,12 +234,12 @@ class Archive:
         self, raster: np.ndarray, film: PrintedFilm, ae_title: str
     ) -> StoredInstance:
         """Keep a printed film as a Secondary Capture image."""
-        ds = film_image(raster, film, ae_title)
+        ds = film_image(raster, film, ae_title, pixel_data=False)
         buffer = DicomBytesIO()
         buffer.is_little_endian, buffer.is_implicit_VR = True, False
         write_dataset(buffer, ds)
         return self.store(
-            buffer.getvalue(),
+            [buffer.getvalue(), *pixel_data_element(raster)],
             ExplicitVRLittleEndian,
             ds=ds,
             calling_ae=film.origin_ae,

@@ -218,8 +218,7 @@ class ArchiveService:
         """Spooler listener: keep a rendered film as an SC image.  A
         failure is logged; the print goes on."""
         try:
-            spool = self.spool
-            job = spool.read_job(job_id)
+            job = self.spool.read_job(job_id)
             session = job.get("film_session") or {}
             film = PrintedFilm(
                 job_id=job_id,
@@ -229,10 +228,12 @@ class ArchiveService:
                 film_session_label=str(session.get("FilmSessionLabel", "") or ""),
                 origin_ae=str(job.get("calling_ae", "") or ""),
                 created=str(job.get("created", "") or ""),
-                annotated=_annotated(spool, job_id, index),
+                annotated=_annotated(job, index),
             )
             stored = self.archive.store_film(raster, film, self.config.server.ae_title)
-        except (OSError, sqlite3.Error, PrintServerError, KeyError) as exc:
+        # Whatever goes wrong here must not fail the print.
+        except (OSError, sqlite3.Error, PrintServerError, LookupError, ValueError,
+                TypeError) as exc:  # fmt: skip
             logger.error(
                 "job=%s film %d/%d not archived: %s", job_id, index, count, exc
             )
@@ -280,10 +281,10 @@ class ArchiveService:
         return status
 
 
-def _annotated(spool: Spool, job_id: str, index: int) -> bool:
+def _annotated(job: dict[str, Any], index: int) -> bool:
     """True when film *index* of the job prints annotation text."""
-    films = spool.load_films(job_id)
-    return 0 < index <= len(films) and bool(films[index - 1].annotations)
+    films = job.get("films") or []
+    return 0 < index <= len(films) and bool(films[index - 1].get("annotations"))
 
 
 def _status(status: Status, error_comment: str = "") -> Dataset:
