@@ -128,6 +128,13 @@ ATTRIBUTES = [
     (0x00080005, b"CS", [b"ISO_IR 100", b"ISO_IR 192", b"ISO 2022 IR 87", b"XX"]),
     (0x00280010, b"US", [us(8), us(0), us(65535)]),  # Rows at the top level
 ]
+_BY_TAG = {tag: (tag, vr, good) for tag, vr, good in ATTRIBUTES}
+SESSION_ATTRIBUTES = [_BY_TAG[t] for t in (0x20000010, 0x20000020, 0x20000030,
+                                           0x20000040, 0x20000050)]  # fmt: skip
+FILM_BOX_ATTRIBUTES = [_BY_TAG[t] for t in (0x20100010, 0x20100040, 0x20100050,
+                       0x20100060, 0x20100100, 0x20100110, 0x20100120, 0x20100130,
+                       0x20100140)]  # fmt: skip
+IMAGE_BOX_ATTRIBUTES = [_BY_TAG[t] for t in (0x20200020, 0x20200030, 0x20200040)]
 #: VRs to send an attribute with instead of its own.
 VRS = [b"US", b"SS", b"UL", b"FL", b"FD", b"CS", b"LO", b"ST", b"UI", b"SQ",
        b"OB", b"OW", b"AT", b"DA", b"PN", b"UN", b"ZZ"]  # fmt: skip
@@ -253,9 +260,68 @@ class Fuzzer:
             data = random_bytes(rng, rng.randint(1, 200))
         return data
 
+    def plausible(self):  # noqa: PLR0911 - one return per step
+        """(operation, SOP class, instance UID, data set): the next step of
+        a print, with at most one attribute spoilt, to reach deep states."""
+        rng = self.rng
+        known = self.known
+        session, film_box = "1.2.840.10008.5.1.1.1", "1.2.840.10008.5.1.1.2"
+        if not known["session"] or rng.random() < 0.05:
+            return "N-CREATE", session, None, self.attributes(SESSION_ATTRIBUTES)
+        if not known["film_box"] or rng.random() < 0.15:
+            item = element(0x00081150, session.encode(), b"UI", True)
+            item += element(0x00081155, known["session"][-1].encode(), b"UI", True)
+            data = self.attributes(FILM_BOX_ATTRIBUTES)
+            data += sequence(0x20100500, [item])
+            return "N-CREATE", film_box, None, data
+        step = rng.random()
+        if step < 0.5 and known["image_box"]:
+            position = rng.randrange(len(known["image_box"]))
+            data = element(0x20200010, us(position + 1), b"US", True)
+            data += sequence(0x20200110, [self.image_item()])
+            data += self.attributes(IMAGE_BOX_ATTRIBUTES)
+            uid = known["image_box"][position]
+            return "N-SET", "1.2.840.10008.5.1.1.4", uid, data
+        if step < 0.65:
+            return "N-ACTION", film_box, known["film_box"][-1], None
+        if step < 0.75:
+            data = self.attributes(FILM_BOX_ATTRIBUTES[3:])
+            return "N-SET", film_box, known["film_box"][-1], data
+        if step < 0.85:
+            return "N-GET", "1.2.840.10008.5.1.1.16", "1.2.840.10008.5.1.1.17", None
+        if step < 0.93:
+            known["image_box"].clear()
+            return "N-DELETE", film_box, known["film_box"].pop(), None
+        known["film_box"].clear()
+        return "N-DELETE", session, known["session"].pop(), None
+
+    def attributes(self, table):
+        """Some attributes of *table* with good values, one maybe spoilt."""
+        rng = self.rng
+        chosen = sorted(rng.sample(table, rng.randint(1, len(table))))
+        spoilt = rng.randrange(len(chosen)) if rng.random() < 0.5 else -1
+        data = b""
+        for index, (tag, own_vr, good) in enumerate(chosen):
+            vr, raw = self.value(own_vr, good) if index == spoilt else (own_vr, good[0])
+            data += element(tag, raw, vr, True)
+        return data
+
     def request(self, message_id):
         """(operation, context id, command bytes, data set bytes or None)."""
         rng = self.rng
+        if rng.random() < 0.5:
+            operation, sop_class, uid, dataset = self.plausible()
+            fields = {
+                0x00000002 if uid is None else 0x00000003: sop_class.encode(),
+                0x00000100: us(OPERATIONS[operation]),
+                0x00000110: us(message_id),
+                0x00000800: us(0x0101 if dataset is None else 0x0000),
+            }
+            if uid is not None:
+                fields[0x00001001] = uid.encode("latin-1")
+            if operation == "N-ACTION":
+                fields[0x00001008] = us(1)
+            return operation, 1, command(fields), dataset
         operation = rng.choice(list(OPERATIONS))
         sop_class = self.sop_class(operation)
         create = operation == "N-CREATE"
@@ -301,6 +367,8 @@ class Fuzzer:
             self.known[names[sop_class]].append(uid)
         if not data:
             return
+        if operation == "N-CREATE" and sop_class == "1.2.840.10008.5.1.1.2":
+            self.known["image_box"] = []  # the new film box's, in order
         try:
             ds = read_dataset(BytesIO(data), False, True)
             for keyword, name in (("ReferencedImageBoxSequence", "image_box"),
