@@ -6,6 +6,11 @@ is the journal's stream, each line also starts with its syslog priority
 (``<3>`` for ERROR), which journald takes as the entry's level, so that
 ``journalctl -p warning`` works.  pynetdicom's own logger stays at WARNING;
 its DEBUG dumps go to ``printserver.traffic`` only when asked for.
+
+Every message is written on one line: control characters in it (a newline
+in an AE title or a film label a peer sent, a terminal escape) are escaped,
+so no peer can forge a log line.  Python warnings (pydicom's about values
+it read) are logged the same way rather than printed raw.
 """
 
 import logging.config
@@ -13,6 +18,8 @@ import os
 import sys
 from collections.abc import Mapping
 from typing import Any
+
+from printserver.logsafe import escape
 
 #: Syslog priority of each level, highest level first (sd-daemon(3)).
 _PRIORITIES = {
@@ -24,7 +31,15 @@ _PRIORITIES = {
 }
 
 
-class JournalFormatter(logging.Formatter):
+class OneLineFormatter(logging.Formatter):
+    """Escapes control characters in the message (not in a traceback)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802
+        record.message = escape(record.message)
+        return super().formatMessage(record)
+
+
+class JournalFormatter(OneLineFormatter):
     """Starts every line of a record with ``<priority>`` for journald."""
 
     def format(self, record: logging.LogRecord) -> str:
@@ -62,7 +77,7 @@ def logging_config(
     fmt = "%(levelname)s %(name)s: %(message)s"
     if timestamps:
         fmt = "%(asctime)s " + fmt
-    formatter: dict[str, Any] = {"format": fmt}
+    formatter: dict[str, Any] = {"()": OneLineFormatter, "fmt": fmt}
     if stderr_is_journal():
         formatter = {"()": JournalFormatter, "fmt": fmt}
     return {
@@ -79,6 +94,9 @@ def logging_config(
         "loggers": {
             "printserver": {"level": level, "handlers": ["stderr"], "propagate": False},
             "printserver.traffic": {"level": "WARNING", "propagate": False},
+            "py.warnings": {"handlers": ["stderr"], "propagate": False},
+            # It also logs each invalid value it reads; the warning says it.
+            "pydicom": {"level": "ERROR", "handlers": ["stderr"], "propagate": False},
             "pynetdicom": {
                 "level": "WARNING",
                 "handlers": ["stderr"],
@@ -91,3 +109,4 @@ def logging_config(
 def init_logging(level: str = "INFO", timestamps: bool | None = None) -> None:
     """Configure logging for a command-line run."""
     logging.config.dictConfig(logging_config(level, timestamps))
+    logging.captureWarnings(True)

@@ -58,6 +58,8 @@ HOT = '[[hotfolders]]\npath = "/h"\npreset = "ct-4x5"\n'
         (HOT.replace("ct-4x5", "ct"), "hotfolders\\[0\\].preset: preset 'ct': cannot"),
         (HOT + HOT, "hotfolders\\[1\\].path: empty or duplicate '/h'"),
         ("[server\n", "ps.toml"),
+        ("[server]\nmax_image_rows = 0\n", "server.max_image_rows: 0 not in 1-65535"),
+        ("[server]\nmax_image_boxes = 70000\n", "max_image_boxes: 70000 not in"),
     ],
 )
 def test_errors_name_the_key(text, message):
@@ -77,6 +79,23 @@ def test_readme_example_parses():
     assert (hotfolder.preset, hotfolder.settle_seconds) == ("ct-4x5", 2)
     assert config.presets["ct-4x5"].image_display_format == "STANDARD\\4,5"
     assert config.hotfolder_printer(hotfolder).name == "folder"
+    [peer] = config.peers
+    assert (peer.ae_title, peer.host, peer.permissions) == (
+        "CT_ROOM1",
+        "10.1.20.31",
+        ("print", "status"),
+    )
+    assert (config.server.peer_policy, config.server.max_image_rows) == ("any", 16384)
+
+
+def test_security_peers_example_parses():
+    doc = (Path(__file__).parent.parent / "docs" / "security.md").read_text()
+    block = next(b for b in doc.split("```toml\n")[1:] if b.startswith("[[peers]]"))
+    config = parse_config(block.split("```", 1)[0], "security.md")
+    ct, viewer, drystar = config.peers
+    assert viewer.permissions == ("status",)
+    assert ct.permissions == ("print", "status")
+    assert drystar.tls and drystar.port == 104
 
 
 def test_readme_printer_example_parses():

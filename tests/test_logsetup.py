@@ -1,12 +1,13 @@
 """Log lines as the terminal and the journal want them."""
 
+import io
 import logging
 import os
 import sys
 
 import pytest
 
-from printserver.logsetup import JournalFormatter, logging_config
+from printserver.logsetup import JournalFormatter, OneLineFormatter, logging_config
 
 
 class Stderr:
@@ -47,13 +48,14 @@ def formatter(config):
 
 def test_terminal_gets_timestamps(stderr):
     stderr(tty=True)
-    assert formatter(logging_config())["format"].startswith("%(asctime)s ")
+    assert formatter(logging_config())["fmt"].startswith("%(asctime)s ")
 
 
 def test_pipe_gets_none(stderr):
     stderr(tty=False)
     assert formatter(logging_config()) == {
-        "format": "%(levelname)s %(name)s: %(message)s"
+        "()": OneLineFormatter,
+        "fmt": "%(levelname)s %(name)s: %(message)s",
     }
 
 
@@ -78,8 +80,11 @@ def test_journal_stream_gets_priorities(stderr, monkeypatch):
         "printserver.spooler", logging.ERROR, __file__, 1, "job=%s failed\nline 2",
         ("J1",), None,
     )  # fmt: skip
+    record.exc_text = "Traceback (most recent call last):\nValueError"
+    # The message stays one line; a traceback's lines each get the level.
     assert fmt.format(record) == (
-        "<3>ERROR printserver.spooler: job=J1 failed\n<3>line 2"
+        "<3>ERROR printserver.spooler: job=J1 failed\\x0aline 2\n"
+        "<3>Traceback (most recent call last):\n<3>ValueError"
     )
     levels = {
         logging.DEBUG: 7, logging.INFO: 6, logging.WARNING: 4, logging.CRITICAL: 2,
@@ -93,4 +98,20 @@ def test_journal_stream_of_another_file_is_ignored(stderr, monkeypatch):
     # stderr redirected (2>file) inside a service: the stream is not ours.
     stderr(tty=False)
     monkeypatch.setenv("JOURNAL_STREAM", "1:1")
-    assert "()" not in formatter(logging_config())
+    assert formatter(logging_config())["()"] is OneLineFormatter
+
+
+def test_peer_text_cannot_forge_a_line():
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(OneLineFormatter("%(levelname)s %(name)s: %(message)s"))
+    log = logging.getLogger("printserver.test_forge")
+    log.addHandler(handler)
+    try:
+        log.warning("label %r, AE %s", "a\nb", "EVIL\nERROR printserver: fake\x1b[2J")
+    finally:
+        log.removeHandler(handler)
+    assert out.getvalue() == (
+        "WARNING printserver.test_forge: label 'a\\nb', AE "
+        "EVIL\\x0aERROR printserver: fake\\x1b[2J\n"
+    )

@@ -7,6 +7,9 @@ N-DELETE and A-RELEASE.  Each request waits for its response.  After each
 film's N-ACTION its number is recorded, so a job resumed after a crash or a
 failure goes on with the next film.
 
+The association runs over TLS when the printer, or the ``[[peers]]`` entry
+of its AE title, says ``tls = true`` (``server.tls_*`` files).
+
 Composed mode sends each film as one STANDARD\\1,1 image of P-Values at the
 printer profile's resolution; pass-through mode sends the film's own layout
 and images.  A warning status is logged and the job goes on; a failure
@@ -23,6 +26,7 @@ References: PS3.4 Annex H; PS3.7 10.1 (DIMSE-N services).
 """
 
 import logging
+import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -49,6 +53,7 @@ from printserver.outputs.base import (
 )
 from printserver.render import Film
 from printserver.render.compose import is_color
+from printserver.tls import client_context
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +109,7 @@ class DicomOutput(Output):
             self.printer.port or DEFAULT_PORT,
             ae_title=self.printer.called_ae,
             evt_handlers=[(evt.EVT_N_EVENT_REPORT, session.on_event)],
+            tls_args=self._tls_args(log),
         )
         try:
             session.start(assoc, self.printer.timeout)
@@ -111,6 +117,20 @@ class DicomOutput(Output):
         finally:
             if assoc.is_established:
                 assoc.release()
+
+    def _tls_args(self, log: JobLog) -> tuple[ssl.SSLContext, str] | None:
+        """pynetdicom's TLS arguments when the printer (or the peer with its
+        AE title) says ``tls = true``; else ``None``."""
+        if not self.config.printer_tls(self.printer):
+            return None
+        try:
+            return client_context(self.config.server), self.printer.host
+        except (OSError, ssl.SSLError) as exc:
+            log.error("TLS certificates cannot be loaded: %s", exc)
+            raise OutputError(
+                f"TLS to {self.where}: certificates cannot be loaded: {exc}",
+                transient=False,
+            ) from exc
 
     def send(self, delivery: Delivery) -> list[str]:
         films = delivery.films

@@ -37,7 +37,7 @@ from pynetdicom.transport import ThreadedAssociationServer
 from printserver import access
 from printserver.archive import Archive
 from printserver.config import Config
-from printserver.errors import PrintServerError
+from printserver.errors import InvalidAttributeValueError, PrintServerError
 from printserver.logsafe import ascii_comment, escape
 from printserver.outputs import PrinterStatus
 from printserver.scp._archive import ArchiveService, archive_contexts
@@ -46,7 +46,14 @@ from printserver.scp._events import EventNotifier
 from printserver.scp._guard import authorize, guard
 from printserver.scp._tls import server_context
 from printserver.scp._wire import limit_pdus
-from printserver.sop import PrintContext, PrinterState, Request, Response, dispatch
+from printserver.sop import (
+    DECODE_ERRORS,
+    PrintContext,
+    PrinterState,
+    Request,
+    Response,
+    dispatch,
+)
 from printserver.spooler import Spool, Spooler
 from printserver.status import Status
 
@@ -126,6 +133,8 @@ class PrintSCP:
         self._contexts: dict[Association, PrintContext] = {}
         self._numbers: dict[Association, int] = {}
         self._received: dict[Association, int] = {}
+        self._explained: set[Association] = set()
+        """Connections whose end a line has already explained."""
         self._counter = itertools.count(1)
         self._incidents = itertools.count(1)
         self._lock = threading.Lock()
@@ -312,7 +321,11 @@ class PrintSCP:
         with self._lock:
             self._numbers[event.assoc] = next(self._counter)
         log = self._log(event.assoc)
-        limit_pdus(event.assoc, self.config.server.max_pdu_size, log)
+        server = self.config.server
+        limit_pdus(
+            event.assoc, server.max_pdu_size, server.network_timeout, log,
+            lambda: self._explained.add(event.assoc),
+        )  # fmt: skip
         guard(event.assoc, self._contexts.get, log)
 
     def _on_requested(self, event: evt.Event) -> None:
@@ -433,8 +446,12 @@ class PrintSCP:
     def _on_conn_close(self, event: evt.Event) -> None:
         with self._lock:
             self._received.pop(event.assoc, None)
-        # Still numbered: no association was accepted, rejected or ended.
-        if event.assoc in self._numbers:
+        if event.assoc in self._explained:
+            self._explained.discard(event.assoc)
+            self._numbers.pop(event.assoc, None)
+        # Still numbered and never accepted: no association was accepted,
+        # rejected or ended.
+        if event.assoc in self._numbers and event.assoc not in self._contexts:
             self._log(event.assoc).warning(
                 "connection closed before an association: no request within "
                 "%s s, or a failed TLS handshake",
@@ -485,11 +502,16 @@ class PrintSCP:
         else:
             instance_uid = primitive.RequestedSOPInstanceUID
             sop_class_uid = primitive.RequestedSOPClassUID
-        dataset = {
-            "N-CREATE": lambda: event.attribute_list,
-            "N-SET": lambda: event.modification_list,
-            "N-ACTION": lambda: event.action_information,
-        }.get(operation, Dataset)()
+        try:
+            dataset = {
+                "N-CREATE": lambda: event.attribute_list,
+                "N-SET": lambda: event.modification_list,
+                "N-ACTION": lambda: event.action_information,
+            }.get(operation, Dataset)()
+        except DECODE_ERRORS as exc:
+            raise InvalidAttributeValueError(
+                f"data set cannot be decoded ({type(exc).__name__})"
+            ) from None
         tags = getattr(primitive, "AttributeIdentifierList", None)
         if tags is not None and not isinstance(tags, list):
             tags = [tags]

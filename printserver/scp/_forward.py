@@ -7,7 +7,6 @@ failed try is retried later, the delay doubling up to an hour.
 """
 
 import logging
-import ssl
 import threading
 import time
 from typing import Any
@@ -18,6 +17,7 @@ from printserver.archive import Archive, InstanceFile
 from printserver.config import Config, PeerConfig
 from printserver.scp._contexts import storage_contexts
 from printserver.status import Status
+from printserver.tls import client_context
 
 logger = logging.getLogger(__name__)
 
@@ -30,11 +30,7 @@ def outgoing_tls(config: Config, peer: PeerConfig) -> tuple[Any, str] | None:
     TLS; else our certificate (``server.tls_*``) and the CA to check its."""
     if not peer.tls:
         return None
-    server = config.server
-    context = ssl.create_default_context(cafile=server.tls_ca or None)
-    if server.tls_certificate and server.tls_key:
-        context.load_cert_chain(server.tls_certificate, server.tls_key)
-    return context, peer.host
+    return client_context(config.server), peer.host
 
 
 class Forwarder:

@@ -1,11 +1,11 @@
 """Answer the requests pynetdicom would drop before any handler runs.
 
-pynetdicom discards an N-SET, N-GET, N-ACTION or N-DELETE request that
-lacks a mandatory command element (some Fuji FCR and ClearCanvas versions
-send N-ACTION without Requested SOP Instance UID); the modality then waits
-for its timeout.  We look at each request first: a missing instance UID
-that the association's state makes unambiguous is filled in, anything
-else gets a failure response at once.
+pynetdicom discards an N-CREATE, N-SET, N-GET, N-ACTION or N-DELETE
+request that lacks a mandatory command element (some Fuji FCR and
+ClearCanvas versions send N-ACTION without Requested SOP Instance UID); the
+modality then waits for its timeout.  We look at each request first: a
+missing instance UID that the association's state makes unambiguous is
+filled in, anything else gets a failure response at once.
 
 ``authorize`` adds the peer's permissions on top: a request its
 registration does not allow is answered 0x0124 before any handler runs,
@@ -19,6 +19,7 @@ from typing import Any
 from pynetdicom.association import Association
 from pynetdicom.dimse_primitives import (
     N_ACTION,
+    N_CREATE,
     N_DELETE,
     N_EVENT_REPORT,
     N_GET,
@@ -27,7 +28,7 @@ from pynetdicom.dimse_primitives import (
 
 from printserver.access import required_permission
 from printserver.logsafe import escape
-from printserver.sop import PrintContext
+from printserver.sop import DECODE_ERRORS, HANDLERS, PrintContext
 from printserver.sop.uids import (
     FILM_BOX,
     FILM_SESSION,
@@ -37,6 +38,11 @@ from printserver.sop.uids import (
     PRINTER_INSTANCE,
 )
 from printserver.status import Status
+
+#: The SOP classes our N-service handlers serve; a request for another one
+#: gets 0x0118 (pynetdicom would abort the association).
+SERVED_CLASSES = frozenset(sop_class for sop_class, _ in HANDLERS)
+_N_REQUESTS = N_CREATE | N_SET | N_GET | N_ACTION | N_DELETE
 
 _WELL_KNOWN = {
     PRINTER: PRINTER_INSTANCE,
@@ -71,7 +77,20 @@ def guard(
     """
     serve = assoc._serve_request
     send = assoc.dimse.send_msg
+    receive = assoc.dimse.receive_primitive
     lock = threading.Lock()
+
+    def received(primitive: Any) -> None:
+        # A command set without Command Field or Data Set Type kills
+        # pynetdicom's reactor thread; the peer then waits.  Abort instead.
+        try:
+            receive(primitive)
+        except (*DECODE_ERRORS, AttributeError) as exc:
+            log.error(
+                "undecodable DIMSE message (%s): association aborted",
+                type(exc).__name__,
+            )
+            threading.Thread(target=assoc.abort, daemon=True).start()
 
     def locked_send(primitive: Any, context_id: int) -> None:
         with lock:
@@ -82,17 +101,32 @@ def guard(
             if msg.Status:
                 log.warning("N-EVENT-REPORT answered 0x%04X", msg.Status)
             return
-        if (
-            not isinstance(msg, N_SET | N_GET | N_ACTION | N_DELETE)
-            or msg.is_valid_request
-        ):
+        if not isinstance(msg, _N_REQUESTS):
+            serve(msg, context_id)
+            return
+        sop_class = _sop_class(msg)
+        if sop_class and sop_class not in SERVED_CLASSES and msg.MessageID is not None:
+            status = Status.NO_SUCH_SOP_CLASS
+            log.error("%s for SOP class %s: not served -> 0x%04X",
+                      msg.msg_type, escape(sop_class), status)  # fmt: skip
+            answer(assoc, msg, context_id, status, "SOP class not served")
+            return
+        if msg.is_valid_request:
             serve(msg, context_id)
             return
         if msg.MessageID is None:
-            log.error("%s without Message ID: cannot be answered", msg.msg_type)
+            # No response can name the request: end the association cleanly
+            # rather than leave the peer waiting (not on this thread: abort()
+            # waits for the reactor that runs us).
+            log.error("%s without Message ID: association aborted", msg.msg_type)
+            threading.Thread(target=assoc.abort, daemon=True).start()
             return
 
-        if msg.RequestedSOPInstanceUID is None and msg.RequestedSOPClassUID:
+        if (
+            not isinstance(msg, N_CREATE)
+            and msg.RequestedSOPInstanceUID is None
+            and msg.RequestedSOPClassUID
+        ):
             uid = infer_instance(context_of(assoc), str(msg.RequestedSOPClassUID))
             if uid is not None:
                 log.warning("%s without Requested SOP Instance UID: taken as %s",
@@ -105,11 +139,14 @@ def guard(
 
     assoc._serve_request = checked  # type: ignore[method-assign]
     assoc.dimse.send_msg = locked_send  # type: ignore[method-assign]
+    assoc.dimse.receive_primitive = received  # type: ignore[method-assign]
 
 
 def _refuse(assoc: Association, msg: Any, context_id: int, log: Any) -> None:
     """Answer an unusable request with a failure naming what is missing."""
-    if msg.RequestedSOPClassUID is None:
+    if isinstance(msg, N_CREATE):
+        status, comment = Status.NO_SUCH_SOP_CLASS, "no Affected SOP Class UID"
+    elif msg.RequestedSOPClassUID is None:
         status, comment = Status.NO_SUCH_SOP_CLASS, "no Requested SOP Class UID"
     elif msg.RequestedSOPInstanceUID is None:
         status, comment = (

@@ -18,6 +18,7 @@ from printserver.sop import (
     printer,
     printer_configuration,
 )
+from printserver.sop._attributes import DECODE_ERRORS, check_dataset
 from printserver.sop._model import (
     FilmBox,
     FilmSession,
@@ -61,9 +62,13 @@ def dispatch(operation: str, ctx: PrintContext, req: Request) -> Response:
         The SOP class is not one we serve (0x0118).
     UnrecognizedOperationError
         The class does not offer *operation* (0x0211).
+    InvalidAttributeValueError
+        An element of the request cannot be decoded or has the wrong VR
+        (0x0106).
     """
     handler = HANDLERS.get((req.sop_class_uid, operation))
     if handler is not None:
+        check_dataset(req.dataset)
         return handler(ctx, req)
     if req.sop_class_uid not in _KNOWN_CLASSES:
         raise NoSuchSOPClassError(f"SOP class {req.sop_class_uid} not served")
@@ -73,6 +78,7 @@ def dispatch(operation: str, ctx: PrintContext, req: Request) -> Response:
 
 
 __all__ = [
+    "DECODE_ERRORS",
     "HANDLERS",
     "FilmBox",
     "FilmSession",

@@ -6,12 +6,15 @@ use raises the matching ``PrintServerError``.
 """
 
 import re
+import struct
 from collections.abc import Iterable
 from enum import Enum
 from typing import TypeVar
 
-from pydicom.datadict import tag_for_keyword
+from pydicom.datadict import dictionary_VR, keyword_for_tag, tag_for_keyword
+from pydicom.dataelem import DataElement, convert_raw_data_element
 from pydicom.dataset import Dataset
+from pydicom.errors import BytesLengthException
 
 from printserver.errors import InvalidAttributeValueError, MissingAttributeError
 from printserver.status import Status
@@ -29,6 +32,68 @@ def tag_name(keyword: str) -> str:
 
 def _tag(keyword: str) -> int:
     return int(tag_for_keyword(keyword) or 0)
+
+
+#: What pydicom raises on bytes that do not make the value their VR says.
+#: (pydicom reads a data set from memory: its OSError is about the bytes.)
+DECODE_ERRORS = (
+    ValueError, TypeError, LookupError, OverflowError, EOFError, OSError,
+    struct.error, NotImplementedError, BytesLengthException,
+)  # fmt: skip
+#: Nesting deeper than this is refused (no Print Management request nests
+#: more than two sequences).
+MAX_DEPTH = 8
+
+
+def check_dataset(ds: Dataset, depth: int = 0) -> None:
+    """Decode every element of *ds*, each with the VR its tag has.
+
+    A peer's bytes are decoded lazily by pydicom; doing it here turns a
+    value that cannot be read, or one sent with another VR than the data
+    dictionary's (an LO Rows), into 0x0106 naming the tag, before any
+    handler trusts the types.
+
+    Raises
+    ------
+    InvalidAttributeValueError
+        Naming the first element at fault.
+    """
+    if depth > MAX_DEPTH:
+        raise InvalidAttributeValueError(f"sequences nested over {MAX_DEPTH} deep")
+    for tag in list(ds.keys()):
+        name = f"({tag >> 16:04X},{tag & 0xFFFF:04X}) {keyword_for_tag(tag)}".strip()
+        try:
+            # On a copy: text keeps its bytes until the handler knows the
+            # character set (a session's Specific Character Set).
+            raw = ds.get_item(tag)
+            elem = (
+                raw
+                if isinstance(raw, DataElement)
+                else convert_raw_data_element(raw, ds=ds)
+            )
+            value = elem.value
+        except DECODE_ERRORS as exc:
+            raise InvalidAttributeValueError(
+                f"{name}: cannot be decoded ({type(exc).__name__})", [int(tag)]
+            ) from None
+        _check_vr(elem.VR, int(tag), name)
+        if elem.VR == "SQ":
+            for item in value:
+                check_dataset(item, depth + 1)
+
+
+def _check_vr(vr: str, tag: int, name: str) -> None:
+    """The VR must be one the data dictionary gives the tag, if it has one."""
+    if tag >> 16 & 1 or tag & 0xFFFF == 0:  # private or group length
+        return
+    try:
+        allowed = dictionary_VR(tag).split(" or ")
+    except KeyError:
+        return
+    if not set(vr.split(" or ")) <= set(allowed):  # "OB or OW": not yet chosen
+        raise InvalidAttributeValueError(
+            f"{name}: VR {vr}, expected {' or '.join(allowed)}", [tag]
+        )
 
 
 def is_valid_uid(value: str) -> bool:

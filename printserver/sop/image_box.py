@@ -226,10 +226,15 @@ def _settings(
     )  # fmt: skip
     settings["requested_decimate_crop_behavior"] = behavior
     if attrs.has_value(ds, "RequestedImageSize"):
-        size = float(ds.RequestedImageSize)
+        try:
+            size = float(ds.RequestedImageSize)
+        except (TypeError, ValueError):
+            size = -1.0  # not a number: refused below
         if not 0 < size <= 1000:
             raise InvalidAttributeValueError(
-                f"(2020,0030) RequestedImageSize: {size} mm not in 0-1000", [0x20200030]
+                f"(2020,0030) RequestedImageSize: {ds.RequestedImageSize!r} mm not "
+                "in 0-1000",
+                [0x20200030],
             )
         settings["requested_image_size"] = size
     if color:

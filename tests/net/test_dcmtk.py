@@ -82,20 +82,20 @@ def print_with_dcmtk(  # noqa: PLR0913 - test helper
     text="",
     called_ae="PRINTSCP",
     check=True,
+    tls=("", ""),
 ):
     """Print *columns* x *rows* flat images as a modality does, with
     dcmpsprt and dcmprscu; returns the image values and dcmprscu's log
-    (*check*: asserting that it shows no error)."""
+    (*check*: asserting that it shows no error).  *tls* is text for the
+    configuration's ``[[GENERAL]]`` and its printer entry."""
     dcmpsprt = require_tool("dcmpsprt", "dcmtk")
     dcmprscu = require_tool("dcmprscu", "dcmtk")
     for sub in ("log", "spool", "database", "lut"):
         (work / sub).mkdir(parents=True)
     config = work / "print.cfg"
-    config.write_text(
-        CONFIG.format(work=work, port=port, implicit_only=implicit_only).replace(
-            "Aetitle = PRINTSCP", f"Aetitle = {called_ae}"
-        )
-    )
+    text = CONFIG.format(work=work, port=port, implicit_only=implicit_only)
+    text = text.replace("Aetitle = PRINTSCP", f"Aetitle = {called_ae}\n{tls[1]}")
+    config.write_text(text.replace("[[GENERAL]]\n", f"[[GENERAL]]\n{tls[0]}"))
     values = write_images(work, columns * rows)
     images = sorted(str(p) for p in work.glob("img*.dcm"))
     annotation = ["--annotation", text, "-pd", "-pn", "-pl"] if text else []

@@ -118,3 +118,53 @@ def test_half_open_connection_is_closed(limited_server, caplog):
     assoc = echo_association(port)
     assert assoc.is_established  # the only slot is free again
     assoc.release()
+
+
+def test_image_rows_columns_and_boxes_per_film(limited_server):
+    _, port = limited_server(
+        max_image_rows=100, max_image_columns=60, max_image_boxes=4
+    )
+    with PrintClient(port) as client:
+        client.create_session()
+        status, _ = client.create_film_box("STANDARD\\3,2")
+        assert status.Status == 0x0213
+        assert status.ErrorComment == "6 image boxes, over 4 (max_image_boxes)"
+        status, rsp = client.create_film_box("STANDARD\\2,2")
+        assert status.Status == 0x0000
+        [first, second, *_] = rsp.ReferencedImageBoxSequence
+        tall = grayscale_item(np.zeros((101, 8), np.uint8))
+        status, _ = client.set_image(first.ReferencedSOPInstanceUID, 1, tall)
+        assert status.Status == 0xC603
+        assert status.ErrorComment == "image 8x101 over 60x100 (max_image_columns/rows)"
+        wide = grayscale_item(np.zeros((8, 61), np.uint8))
+        assert client.set_image(second.ReferencedSOPInstanceUID, 2, wide)[0].Status == (
+            0xC603
+        )
+        fits = grayscale_item(np.zeros((100, 60), np.uint8))
+        status, _ = client.set_image(first.ReferencedSOPInstanceUID, 1, fits)
+        assert status.Status in (0x0000, 0xB60A)  # printed, maybe decimated
+
+
+def test_oversized_pdu_is_aborted_before_it_is_read(limited_server, caplog):
+    """A P-DATA-TF announcing 2 GB: A-ABORT at once, nothing kept."""
+    import tracemalloc  # noqa: PLC0415 - only this test traces
+
+    _, port = limited_server()
+    assoc = echo_association(port)
+    raw = assoc.dul.socket.socket
+    tracemalloc.start()
+    try:
+        with caplog.at_level(logging.ERROR, "printserver"):
+            raw.sendall(b"\x04\x00\x7f\xff\xff\xff" + b"\x00" * 65536)
+            deadline = time.monotonic() + 10
+            while assoc.is_established and time.monotonic() < deadline:
+                time.sleep(0.05)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert assoc.is_aborted
+    assert peak < 5_000_000, peak
+    assert "PDU type 0x04 of 2147483647 bytes announced, over the limit of 262144" in (
+        caplog.text
+    )
+    assert echo_association(port).is_established  # the next peer is served

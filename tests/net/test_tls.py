@@ -14,6 +14,7 @@ from printserver.config import parse_config
 from printserver.errors import ConfigError
 from printserver.scp import PrintSCP
 from tests.conftest import JobWatcher, polling_observer, require_tool
+from tests.net.test_dcmtk import print_with_dcmtk
 from tests.printclient import PrintClient, grayscale_item
 from tests.test_cli import free_port
 
@@ -145,3 +146,31 @@ def test_tls_settings_are_checked(tmp_path):
             f'[server]\ntls_port = 2762\ntls_certificate = "{tmp_path}"\n'
             'tls_key = "/nonexistent"\n'.replace(f'"{tmp_path}"', f'"{__file__}"')
         )
+
+
+def dcmtk_tls(pki, folder, name="client"):
+    """dcmpstat configuration lines: TLS with the *name* certificate, the
+    peer's required and checked against the test CA (a hashed CA folder)."""
+    cacerts = folder / "cacerts"
+    cacerts.mkdir(parents=True)
+    (cacerts / "ca.pem").write_bytes((pki / "ca.crt").read_bytes())
+    openssl("rehash", str(cacerts), cwd=folder)
+    general = (
+        f"[TLS]\nTLSDirectory = {pki}\nCACertificateDirectory = {cacerts}\n"
+        "UsePEMFormat = true\n"
+    )
+    target = (
+        f"UseTLS = true\nCertificate = {name}.crt\nPrivateKey = {name}.key\n"
+        "PeerAuthentication = REQUIRE\n"
+    )
+    return general, target
+
+
+def test_dcmprscu_prints_over_tls(tls_server, pki, tmp_path):
+    require_tool("dcmprscu", "dcmtk")
+    scp, port, watcher = tls_server(verify_client=True)
+    _, log = print_with_dcmtk(port, tmp_path / "dcmtk", 2, 1,
+                              tls=dcmtk_tls(pki, tmp_path))  # fmt: skip
+    [(job_id, state)] = watcher.wait_finished(1).items()
+    assert state == "done"
+    assert scp.spool.read_job(job_id)["calling_ae"] == "MODALITY"
