@@ -113,7 +113,8 @@ def check_association(
         return Rejection(
             RESULT_REJECTED_PERMANENT, SOURCE_SERVICE_USER,
             REASON_CALLED_AE_NOT_RECOGNIZED,
-            f"called AE title not recognized ({called_ae!r} is not ours)",
+            f"called AE title not recognized ({called_ae!r}; we are "
+            f"{', '.join(config.ae_titles)})",
         )  # fmt: skip
     if config.server.peer_policy == "any" and config.peer(calling_ae) is None:
         return None

@@ -69,14 +69,14 @@ def print_server(server_config):
 @pytest.fixture
 def toml_server(tmp_path):
     """Start PrintSCPs from TOML: *server_lines* go under ``[server]`` (host
-    and data root filled in), *rest* after it; all are stopped at the end."""
+    and data root filled in: ``data``, then ``data-2``...), *rest* after it;
+    all are stopped at the end."""
     started = []
 
     def start(server_lines="", rest=""):
-        text = (
-            f'[server]\nhost = "127.0.0.1"\ndata = "{tmp_path / "data"}"\n'
-            f"{server_lines}\n{rest}"
-        )
+        # A data root each: two spoolers on one spool would race for its jobs.
+        data = tmp_path / ("data" if not started else f"data-{len(started) + 1}")
+        text = f'[server]\nhost = "127.0.0.1"\ndata = "{data}"\n{server_lines}\n{rest}'
         config = parse_config(text)
         config = replace(config, server=replace(config.server, port=0))
         scp = PrintSCP(config, polling_observer)

@@ -66,8 +66,8 @@ def test_wrong_called_ae_is_rejected_and_logged(tmp_path):
         proc.send_signal(signal.SIGTERM)
         rest = proc.communicate(timeout=30)[1]
     assert (
-        "association rejected: called AE title not recognized "
-        "('SOMEONE' is not ours)"
+        "association rejected: called AE title not recognized ('SOMEONE'; we are "
+        "PRINTSCP)"
     ) in rest
 
 

@@ -5,13 +5,16 @@ Lifting a limitation means changing its test here.
 
 import logging
 
+import pytest
 from pynetdicom.sop_class import (
     BasicAnnotationBox,
     BasicFilmBox,
     BasicGrayscalePrintManagementMeta,
 )
 
+from tests.net.test_fuzz import CONTEXTS
 from tests.outputs.test_dicom import StandIn, flat_film, make_delivery, output_for
+from tests.rawpeer import RawPeer, command, us
 
 
 def test_lim_005_passthrough_sends_no_annotation(tmp_path, caplog):
@@ -31,6 +34,22 @@ def test_lim_005_passthrough_sends_no_annotation(tmp_path, caplog):
     assert "AnnotationDisplayFormatID" not in film_box
     assert [ds.ImageBoxPosition for ds in printer.requests_of("N-SET")] == [1]
     assert "film 1/1: 1 annotation(s) not sent" in caplog.text
+
+
+# pydicom warns of the long UID; as in production, a warning, not an error.
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_lim_008_a_uid_over_64_characters_aborts(print_server, caplog):
+    _, port, _ = print_server
+    with caplog.at_level(logging.ERROR, "printserver"), RawPeer(port) as peer:
+        assert peer.associate(b"PRINTSCP", b"LONGUID", CONTEXTS) == 0x02
+        peer.send_message(1, command({
+            0x00000003: b"1.2.840.10008.5.1.1.2", 0x00000100: us(0x0120),
+            0x00000110: us(1), 0x00000800: us(0x0101),
+            0x00001001: b"1.2." + b"3" * 70,
+        }))  # fmt: skip
+        assert peer.read_response() is None
+        assert peer.ended_by == "A-ABORT"
+    assert "Received an invalid DIMSE message" in caplog.text  # pynetdicom's line
 
 
 def test_lim_070_move_with_bad_identifier_opens_the_destination(tmp_path):

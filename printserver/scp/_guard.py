@@ -83,6 +83,8 @@ def guard(
     def received(primitive: Any) -> None:
         # A command set without Command Field or Data Set Type kills
         # pynetdicom's reactor thread; the peer then waits.  Abort instead.
+        # LIMITATION(LIM-008): a UID over 64 characters in a command is
+        # refused by pynetdicom's decoding (below us): the association aborts.
         try:
             receive(primitive)
         except (*DECODE_ERRORS, AttributeError) as exc:

@@ -94,7 +94,7 @@ def test_echoscu_unregistered_and_unknown_called_ae(peer_server, caplog):
     )
     assert second == (
         "assoc#2 MODALITY@127.0.0.1:PORT association rejected: called AE title "
-        "not recognized ('NOTUS' is not ours)"
+        "not recognized ('NOTUS'; we are PRINTSCP)"
     )
 
 

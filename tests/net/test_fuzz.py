@@ -610,7 +610,7 @@ def run_raw(port, pdus, timeout):
 
 
 def test_raw_peer_malformed_pdus(toml_server, capsys):
-    scp, port, _ = toml_server("acse_timeout = 1\nnetwork_timeout = 2\n")
+    scp, port, _ = toml_server("acse_timeout = 1\nnetwork_timeout = 1\n")
     rng = random.Random(SEED)
     ends = Counter()
     kinds = Counter()
