@@ -243,6 +243,7 @@ class Retention:
             return []
         return self._rows(" OR ".join(clauses), parameters)
 
+    # LIMITATION(LIM-072): only printed films are deleted to make room.
     def _make_room(self, size: int) -> Purged:
         """Delete printed films that are not waiting to be forwarded, oldest
         first, until *size* bytes fit (or none is left)."""
