@@ -229,3 +229,24 @@ def _patient_query(patient_id):
     identifier.QueryRetrieveLevel = "PATIENT"
     identifier.PatientID = patient_id
     return identifier
+
+
+def test_retention_keys_parse_and_are_checked():
+    from printserver.config import parse_config  # noqa: PLC0415
+    from printserver.errors import ConfigError  # noqa: PLC0415
+
+    config = parse_config(
+        "[spool]\nmin_free_mb = 100\n[archive]\nmax_mb = 5000\n"
+        "printed_film_days = 7\nretention_days = 365\nmin_free_margin_mb = 100\n"
+        "purge_minutes = 15\n"
+    )
+    policy = RetentionPolicy.from_config(config)
+    assert policy == RetentionPolicy(5_000_000_000, 7.0, 365.0, 200_000_000)
+    assert config.archive.purge_minutes == 15
+    for text, message in (
+        ("max_mb = -1", "archive.max_mb: must be >= 0, not -1"),
+        ("retention_days = -2", "archive.retention_days: must be >= 0"),
+        ("purge_minutes = 0", "archive.purge_minutes: must be > 0"),
+    ):
+        with pytest.raises(ConfigError, match=message):
+            parse_config(f"[archive]\n{text}\n")

@@ -1,17 +1,22 @@
-"""On a small real disk, the archive makes room or stops; printing goes on."""
+"""The archive's retention in a running server: on a small real disk it
+makes room or stops, and printing goes on; purges at start and on a timer."""
 
 import logging
 import shutil
 import sqlite3
+import time
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from pydicom import dcmread
 from pynetdicom import AE
 
-from printserver.config import parse_config
+from printserver.archive import Archive
+from printserver.config import ArchiveConfig, parse_config
 from printserver.scp import PrintSCP
+from tests.archive.test_retention import NOW, _film
 from tests.conftest import JobWatcher, polling_observer, tmpfs
 from tests.net.dicomtools import CT_IMAGE, image
 from tests.net.test_archive_films import print_labelled
@@ -118,3 +123,44 @@ def test_full_disk_archive_purges_then_stops_and_printing_goes_on(
     refusing = [m for m in messages if "archive refusing" in m[1]]
     assert [m[0] for m in refusing] == ["WARNING"]
     assert any("film 1/1 not archived: disk space below 4 MB" in m[1] for m in messages)
+
+
+def test_start_cleans_and_purges_and_the_timer_purges_again(server_config, caplog):
+    data_root = server_config.data_root
+    archive = Archive(data_root)
+    old = _film(archive, "job-old", days_old=40)
+    young = _film(archive, "job-young", days_old=1)
+    archive.close()
+    orphan = old.path.parent.parent / "ab" / ("ab" + "0" * 38)
+    orphan.parent.mkdir()
+    orphan.write_bytes(b"left by a crash")
+    caplog.set_level(logging.INFO, "printserver")
+    config = replace(
+        server_config, archive=ArchiveConfig(printed_film_days=30, purge_minutes=0.005)
+    )
+    scp = PrintSCP(config, polling_observer)
+    scp.start()
+    try:
+        # At start, before any association: the orphan and the old film.
+        assert not orphan.exists()
+        assert not old.path.exists()
+        assert young.path.exists()
+        assert "archive purge (start): 1 instance(s), " in caplog.text
+
+        # The timer (0.3 s here) purges what has aged since.
+        db = sqlite3.connect(data_root / "archive" / "index.sqlite")
+        try:
+            received = (NOW - timedelta(days=31)).isoformat(timespec="microseconds")
+            db.execute("UPDATE instances SET received = ?", [received])
+            db.commit()
+        finally:
+            db.close()
+        deadline = time.monotonic() + 10
+        while young.path.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not young.path.exists()
+    finally:
+        started = time.monotonic()
+        scp.stop()
+    assert time.monotonic() - started < 5
+    assert "archive purge (periodic): 1 instance(s), " in caplog.text
