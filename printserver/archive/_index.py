@@ -26,7 +26,13 @@ _EXTRA_COLUMNS = (
     "content_time_key",
 )
 COLUMNS = tuple(k.column for k in KEYS.values()) + _EXTRA_COLUMNS
-_INDEXED = ("patient_id", "study_instance_uid", "series_instance_uid", "patient_name")
+_INDEXED = (
+    "patient_id",
+    "study_instance_uid",
+    "series_instance_uid",
+    "patient_name",
+    "received",  # retention purges oldest first
+)
 
 
 class Index:
