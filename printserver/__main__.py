@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from printserver.scp import PrintSCP
 
-from printserver import __version__, admin, doctor
+from printserver import __version__, admin, archive_admin, doctor
 from printserver import password as passwd
 from printserver.config import Config, load_config
 from printserver.errors import ConfigError, SpoolError
@@ -52,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--config", help="TOML configuration file")
     admin.add_queue_parser(commands, common)
     admin.add_printers_parser(commands, common)
+    archive_admin.add_archive_parser(commands, common)
     doctor.add_doctor_parser(commands)
     passwd.add_passwd_parser(commands)
 
@@ -272,6 +273,8 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - a command
     try:
         if args.command == "printers":
             return admin.run_printers(config, args)
+        if args.command == "archive":
+            return archive_admin.run_archive(config, args)
         return admin.run_queue(config, args)
     except BrokenPipeError:  # output piped into head & co.
         sys.stderr.close()

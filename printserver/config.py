@@ -318,6 +318,29 @@ class ArchiveConfig:
     further failure up to an hour; instances wait in the queue until the
     PACS takes them (default 30)."""
 
+    max_mb: int = 0
+    """The archive's share of the disk, in MB: a store that would pass it
+    first purges (see ``printed_film_days``), else is refused with 0xA700.
+    0 (default): a quarter of the size of the data root's filesystem."""
+
+    printed_film_days: float = 30.0
+    """Printed films are deleted this many days after they were archived
+    (default 30); 0 keeps them until room is needed.  When the archive
+    needs room, printed films go first, oldest first."""
+
+    retention_days: float = 0.0
+    """Instances received by C-STORE are deleted this many days after they
+    arrived; 0 (default) keeps them until an admin deletes them."""
+
+    min_free_margin_mb: int = 200
+    """The archive stops storing (0xA700, printed films not kept) while free
+    disk is below ``spool.min_free_mb`` plus this many MB (default 200), so
+    the spool's own floor is never reached because of the archive."""
+
+    purge_minutes: float = 60.0
+    """Minutes between purge runs while serving (default 60); the archive
+    is also purged at start and whenever a store needs room."""
+
 
 @dataclass(frozen=True)
 class Config:
@@ -511,9 +534,20 @@ def parse_config(text: str, source: str = "<embedded>") -> Config:
         raise ConfigError(
             f"{source}: archive.forward_to: no [[peers]] entry {archive.forward_to!r}"
         )
+    _check_archive_retention(archive, f"{source}: archive")
     config = replace(config, archive=archive)
     validate(config, source)
     return config
+
+
+def _check_archive_retention(archive: ArchiveConfig, where: str) -> None:
+    """Sizes and days of the archive's retention may not be negative."""
+    for key in ("max_mb", "printed_film_days", "retention_days", "min_free_margin_mb"):
+        value = getattr(archive, key)
+        if value < 0:
+            raise ConfigError(f"{where}.{key}: must be >= 0, not {value}")
+    if archive.purge_minutes <= 0:
+        raise ConfigError(f"{where}.purge_minutes: must be > 0")
 
 
 def _with_hotfolders(config: Config, tables: Any, source: str) -> Config:

@@ -1,7 +1,9 @@
 """Shared fixtures: a print server on loopback, and a way to wait for jobs."""
 
+import contextlib
 import logging
 import shutil
+import subprocess
 import threading
 from dataclasses import replace
 
@@ -134,3 +136,22 @@ def require_tool(name: str, package: str) -> str:
     if path is None:
         pytest.skip(f"{name} not found: install the Debian package {package}")
     return path
+
+
+@contextlib.contextmanager
+def tmpfs(mount_point, size):
+    """A real tmpfs of *size* (``512k``, ``10m``) on *mount_point*, a disk
+    that really fills up; skips the test when it cannot mount (needs
+    root)."""
+    mount_point.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount_point)],
+        capture_output=True,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a tmpfs (needs root)")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", str(mount_point)], check=True)

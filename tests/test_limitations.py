@@ -98,15 +98,19 @@ def test_lim_071_date_and_time_ranges_match_apart():
     ]
 
 
-def test_lim_072_purge_leaves_the_archive(tmp_path, capsys):
-    from printserver.__main__ import main as cli_main  # noqa: PLC0415
-    from printserver.archive import Archive  # noqa: PLC0415
+def test_lim_072_received_instances_are_not_deleted_for_room(tmp_path):
+    from printserver.archive import Archive, RetentionPolicy  # noqa: PLC0415
+    from printserver.errors import OutOfResourcesError  # noqa: PLC0415
     from tests.net.dicomtools import data_set_bytes, image  # noqa: PLC0415
 
     path = image(tmp_path, "ct.dcm")
-    archive = Archive(tmp_path / "data")
+    size = len(data_set_bytes(path))
+    policy = RetentionPolicy(max_bytes=size + size // 2, printed_film_days=30)
+    archive = Archive(tmp_path / "data", policy=policy)
     stored = archive.store(data_set_bytes(path), "1.2.840.10008.1.2.1")
+    second = data_set_bytes(image(tmp_path, "second.dcm"))
+    with pytest.raises(OutOfResourcesError, match="archive full: max_mb 0 reached"):
+        archive.store(second, "1.2.840.10008.1.2.1")
+    assert archive.retention.purge("room", room_for=size).count == 0
     archive.close()
-    args = ["--data", str(tmp_path / "data")]
-    assert cli_main(["queue", "purge", "--older-than", "0", "--failed", *args]) == 0
     assert stored.path.exists()

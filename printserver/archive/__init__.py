@@ -4,6 +4,7 @@ SOP-model level: takes and returns pydicom data sets; never imports
 pynetdicom (the network side is ``scp._archive``).
 """
 
+from printserver.archive import _contents as contents
 from printserver.archive._charset import TextDecoder, answer_character_set
 from printserver.archive._films import PrintedFilm, film_image
 from printserver.archive._query import (
@@ -17,6 +18,7 @@ from printserver.archive._reprint import (
     print_study,
     reprint_archived,
 )
+from printserver.archive._retention import Purged, Retention, RetentionPolicy
 from printserver.archive._store import Archive, InstanceFile, StoredInstance
 
 __all__ = [
@@ -24,11 +26,15 @@ __all__ = [
     "InformationModel",
     "InstanceFile",
     "PrintedFilm",
+    "Purged",
     "Query",
     "QueryRetrieveLevelValues",
+    "Retention",
+    "RetentionPolicy",
     "StoredInstance",
     "TextDecoder",
     "answer_character_set",
+    "contents",
     "film_as_printed",
     "film_image",
     "parse_identifier",

@@ -26,7 +26,13 @@ _EXTRA_COLUMNS = (
     "content_time_key",
 )
 COLUMNS = tuple(k.column for k in KEYS.values()) + _EXTRA_COLUMNS
-_INDEXED = ("patient_id", "study_instance_uid", "series_instance_uid", "patient_name")
+_INDEXED = (
+    "patient_id",
+    "study_instance_uid",
+    "series_instance_uid",
+    "patient_name",
+    "received",  # retention purges oldest first
+)
 
 
 class Index:
@@ -82,6 +88,21 @@ class Index:
         """Run a statement that changes rows; returns how many it changed."""
         with self._lock:
             return int(self._conn.execute(statement, parameters).rowcount)
+
+    def delete_instances(self, sop_instance_uids: list[str]) -> None:
+        """Remove the rows of instances, and their forwarding entries, in
+        one transaction."""
+        marks = ", ".join("?" for _ in sop_instance_uids)
+        where = f"WHERE sop_instance_uid IN ({marks})"
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.execute(f"DELETE FROM instances {where}", sop_instance_uids)
+                self._conn.execute(f"DELETE FROM forward {where}", sop_instance_uids)
+            except sqlite3.Error:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
 
     def close(self) -> None:
         """Close the connection."""

@@ -11,7 +11,6 @@ import errno
 import hashlib
 import logging
 import os
-import shutil
 import threading
 import zlib
 from collections.abc import Callable, Sequence
@@ -38,6 +37,7 @@ from printserver.archive._query import (
     normal_date,
     normal_time,
 )
+from printserver.archive._retention import Retention, RetentionPolicy
 from printserver.errors import OutOfResourcesError, StorageRefusedError
 
 logger = logging.getLogger(__name__)
@@ -93,14 +93,21 @@ class Archive:
         The server's data root.
     """
 
-    # LIMITATION(LIM-072): nothing is ever deleted from the archive.
-    def __init__(self, data_root: Path, forward_to: str = "", min_free_mb: int = 0):
-        self.min_free = min_free_mb * 1_000_000
-        """Free bytes a store must leave on the disk (the spool's share)."""
+    def __init__(
+        self,
+        data_root: Path,
+        forward_to: str = "",
+        min_free_mb: int = 0,
+        policy: RetentionPolicy | None = None,
+    ):
         self.root = data_root / "archive"
         self.files = self.root / "files"
         self.files.mkdir(parents=True, exist_ok=True)
         self.index = Index(self.root / "index.sqlite")
+        if policy is None:
+            policy = RetentionPolicy(min_free_bytes=min_free_mb * 1_000_000)
+        self.retention = Retention(self.index, self.root, policy)
+        """Its limits, purging and deleting."""
         self.forward_to = forward_to
         self.on_queued: list[Callable[[], None]] = []
         """Called after an instance joins the forwarding queue."""
@@ -201,16 +208,19 @@ class Archive:
             Too little disk left, or the write ran out of it.
         """
         size = sum(len(part) for part in parts)
-        if shutil.disk_usage(self.files).free < self.min_free + size:
-            raise OutOfResourcesError(
-                f"disk space below {self.min_free // 1_000_000} MB kept free"
-            )
+        self.retention.make_room(size)
         try:
-            return self._write_file(path, parts)
+            old_size = path.stat().st_size
+        except FileNotFoundError:
+            old_size = 0
+        try:
+            replaced = self._write_file(path, parts)
         except OSError as exc:
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):
                 raise OutOfResourcesError("disk full") from exc
             raise
+        self.retention.added(size - old_size)
+        return replaced
 
     @staticmethod
     def _write_file(path: Path, parts: list[bytes | memoryview]) -> bool:

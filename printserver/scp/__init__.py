@@ -35,7 +35,7 @@ from pynetdicom.sop_class import (  # type: ignore[attr-defined]
 from pynetdicom.transport import ThreadedAssociationServer
 
 from printserver import access
-from printserver.archive import Archive
+from printserver.archive import Archive, RetentionPolicy
 from printserver.config import Config
 from printserver.errors import InvalidAttributeValueError, PrintServerError
 from printserver.logsafe import ascii_comment, escape
@@ -146,7 +146,9 @@ class PrintSCP:
         self.archive: ArchiveService | None = None
         if config.archive.enabled:
             archive = Archive(
-                config.data_root, config.archive.forward_to, config.spool.min_free_mb
+                config.data_root,
+                config.archive.forward_to,
+                policy=RetentionPolicy.from_config(config),
             )
             self.archive = ArchiveService(config, archive, self.spool)
             if config.archive.store_printed_films:

@@ -10,6 +10,7 @@ line.  C-MOVE destinations are the registered peers.
 import itertools
 import logging
 import sqlite3
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -33,7 +34,7 @@ from printserver.archive import (
     parse_identifier,
 )
 from printserver.config import Config
-from printserver.errors import PrintServerError
+from printserver.errors import OutOfResourcesError, PrintServerError
 from printserver.scp._contexts import (
     STORAGE_SOP_CLASSES,
     STORAGE_TRANSFER_SYNTAXES,
@@ -92,19 +93,39 @@ class ArchiveService:
         self.spool = spool
         self._incidents = itertools.count(1)
         self.forwarder: Forwarder | None = None
+        self._stopping = threading.Event()
+        self._purger: threading.Thread | None = None
         if config.archive.forward_to:
             self.forwarder = Forwarder(config, archive)
 
     def start(self) -> None:
-        """Start forwarding, when configured."""
+        """Remove orphan files and purge (before any store), start the
+        periodic purge, and forwarding when configured."""
+        self.archive.retention.clean_orphans()
+        self.archive.retention.purge("start")
+        self._purger = threading.Thread(
+            target=self._purge_periodically, name="archive-purge", daemon=True
+        )
+        self._purger.start()
         if self.forwarder is not None:
             self.forwarder.start()
 
     def stop(self) -> None:
-        """Stop forwarding (the queue stays) and close the index."""
+        """Stop purging and forwarding (the queue stays); close the index."""
+        self._stopping.set()
+        if self._purger is not None:
+            self._purger.join(10.0)
         if self.forwarder is not None:
             self.forwarder.stop()
         self.archive.close()
+
+    def _purge_periodically(self) -> None:
+        seconds = self.config.archive.purge_minutes * 60.0
+        while not self._stopping.wait(seconds):
+            try:
+                self.archive.retention.purge("periodic")
+            except Exception:  # the worker loop is a boundary: log, keep going
+                logger.exception("archive purge failed")
 
     # C-STORE ---------------------------------------------------------------
 
@@ -231,6 +252,9 @@ class ArchiveService:
                 annotated=_annotated(job, index),
             )
             stored = self.archive.store_film(raster, film, self.config.server.ae_title)
+        except OutOfResourcesError as exc:  # the WARNING said so once
+            logger.info("job=%s film %d/%d not archived: %s", job_id, index, count, exc)
+            return
         # Whatever goes wrong here must not fail the print.
         except (OSError, sqlite3.Error, PrintServerError, LookupError, ValueError,
                 TypeError) as exc:  # fmt: skip

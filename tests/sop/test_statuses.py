@@ -3,7 +3,6 @@
 No network: requests go straight to ``dispatch`` with a real spool.
 """
 
-import subprocess
 from dataclasses import replace
 
 import numpy as np
@@ -12,6 +11,7 @@ import pytest
 from printserver.config import SpoolConfig
 from printserver.spooler import Spool, Spooler
 from printserver.status import Status
+from tests.conftest import tmpfs
 from tests.printclient import grayscale_item
 from tests.soputil import (
     FILM_BOX,
@@ -215,17 +215,8 @@ def test_session_print_statuses(ctx):
 @pytest.fixture
 def tiny_disk(tmp_path):
     """A 512 KiB tmpfs: a disk that really fills up (needs root)."""
-    mount_point = tmp_path / "tiny"
-    mount_point.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mount_point)],
-        capture_output=True,
-        check=False,
-    )
-    if mounted.returncode != 0:
-        pytest.skip("cannot mount a tmpfs (needs root)")
-    yield mount_point
-    subprocess.run(["umount", str(mount_point)], check=True)
+    with tmpfs(tmp_path / "tiny", "512k") as mount_point:
+        yield mount_point
 
 
 def test_full_disk_answers_queue_full_and_keeps_earlier_jobs(ctx, tiny_disk):
