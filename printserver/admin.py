@@ -77,7 +77,7 @@ def add_printers_parser(commands: Any, common: argparse.ArgumentParser) -> None:
         parser.add_argument("--reason", default="", help="shown in printers list")
 
 
-def _emit(args: argparse.Namespace, data: Any, line: str) -> None:
+def emit(args: argparse.Namespace, data: Any, line: str) -> None:
     if args.json:
         json.dump(data, sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -107,7 +107,7 @@ def run_queue(config: Config, args: argparse.Namespace) -> int:
     try:
         if verb == "list":
             jobs = list(spool.summaries())
-            _emit(args, jobs, _table(jobs, config.data_root))
+            emit(args, jobs, _table(jobs, config.data_root))
         elif verb == "show":
             shown = {
                 **spool.summary(args.job),
@@ -120,10 +120,10 @@ def run_queue(config: Config, args: argparse.Namespace) -> int:
                 ]
                 + [f"  output: {path}" for path in shown["outputs"]]
             )
-            _emit(args, shown, _table([shown], config.data_root) + "\n" + history)
+            emit(args, shown, _table([shown], config.data_root) + "\n" + history)
         elif verb in ("hold", "release", "cancel", "retry"):
             getattr(spool, verb)(args.job)
-            _emit(
+            emit(
                 args,
                 spool.summary(args.job),
                 f"job {args.job}: {spool.summary(args.job)['state']}",
@@ -131,7 +131,7 @@ def run_queue(config: Config, args: argparse.Namespace) -> int:
         elif verb == "move":
             check_printer(args.printer, names)
             spool.move(args.job, args.printer)
-            _emit(
+            emit(
                 args,
                 spool.summary(args.job),
                 f"job {args.job}: moved to {args.printer}",
@@ -143,10 +143,10 @@ def run_queue(config: Config, args: argparse.Namespace) -> int:
                 new_id = spool.reprint(args.job, args.printer, args.layout or "")
             except JobNotFoundError:  # purged: its films may be in the archive
                 new_id = _reprint_from_archive(config, spool, args)
-            _emit(args, spool.summary(new_id), f"job {new_id}: reprint of {args.job}")
+            emit(args, spool.summary(new_id), f"job {new_id}: reprint of {args.job}")
         elif verb == "purge":
             purged = spool.purge(timedelta(days=args.older_than), args.failed)
-            _emit(args, purged, f"{len(purged)} job(s) purged")
+            emit(args, purged, f"{len(purged)} job(s) purged")
     except SpoolError as exc:
         print(f"printserver: {exc}", file=sys.stderr)
         return 1
@@ -216,7 +216,7 @@ def run_printers(config: Config, args: argparse.Namespace) -> int:
         f"{status_text(p):24} {p['reason'] or p['status_comment']}"
         for p in listing
     ]
-    _emit(args, listing, "\n".join(lines))
+    emit(args, listing, "\n".join(lines))
     return 0
 
 

@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import Any
 
-from printserver.admin import _emit as emit
+from printserver.admin import emit
 from printserver.archive import Archive, RetentionPolicy, contents
 from printserver.config import Config
 
