@@ -22,6 +22,14 @@ import time
 from pathlib import Path
 
 from _dicom import free_port, wait_for_port, write_ct_images
+from _peers import (
+    CAPABILITIES,
+    GENERAL,
+    LOCAL_PRINTER,
+    start_dcmprscp,
+    start_printserver,
+    stop,
+)
 
 from printserver.spooler import Spool
 
@@ -39,46 +47,9 @@ Aetitle = DCMPRSCP
 Hostname = 127.0.0.1
 Port = {theirs}
 {common}
-[LOCAL]
-Type = LOCALPRINTER
-Aetitle = DCMPRSCP
-Hostname = localhost
-Port = {theirs}
-FilmSizeID = 14INX17IN\\17INX17IN
-MediumType = BLUE FILM
-MagnificationType = REPLICATE\\BILINEAR\\CUBIC\\NONE
-SmoothingType = NONE
-MaxDensity = 320
-MinDensity = 20
-ResolutionID = STANDARD\\HIGH
-{common}
+{local}
 """
-COMMON = """MaxPDU = 32768
-Timeout = 30
-ImplicitOnly = false
-DisplayFormat = 1,1\\4,5
-Supports12Bit = true
-SupportsPresentationLUT = true
-PresentationLUTMatchRequired = false
-PresentationLUTinFilmSession = false
-SupportsImageSize = true
-SupportsDecimateCrop = true
-SupportsTrim = true
-"""
-GENERAL = """[[GENERAL]]
-[APPLICATION]
-LogDirectory = {work}/log
-[PRINT]
-Spooler = dcmprscu
-Directory = {work}/spool
-DeletePrintJobs = false
-[DATABASE]
-Directory = {work}/database
-[LUT]
-Directory = {work}/lut
-[NETWORK]
-aetitle = MODALITY
-"""
+COMMON = CAPABILITIES.format(display_formats="1,1\\4,5")
 
 
 def write_images(folder: Path) -> list[str]:
@@ -121,13 +92,16 @@ def prepare(work: Path, ours: int, theirs: int) -> tuple[Path, Path]:
     Stored Print object, a STANDARD\\4,5 17INX17IN film, in *work*."""
     for sub in ("log", "spool", "database", "lut", "scp-database", "data"):
         (work / sub).mkdir()
-    printers = PRINTER.format(ours=ours, theirs=theirs, common=COMMON)
-    config = work / "print.cfg"
-    config.write_text(GENERAL.format(work=work) + printers)
-    scp_config = work / "scp.cfg"
-    scp_config.write_text(
-        GENERAL.format(work=work).replace("/database", "/scp-database") + printers
+    printers = PRINTER.format(
+        ours=ours,
+        theirs=theirs,
+        common=COMMON,
+        local=LOCAL_PRINTER.format(port=theirs, display_formats="1,1\\4,5"),
     )
+    config = work / "print.cfg"
+    config.write_text(GENERAL.format(work=work, database="database") + printers)
+    scp_config = work / "scp.cfg"
+    scp_config.write_text(GENERAL.format(work=work, database="scp-database") + printers)
     images = write_images(work)
     subprocess.run(
         ["dcmpsprt", "-c", str(config), "-p", "OURS", "-l", "4", "5",
@@ -153,30 +127,8 @@ def main() -> int:
         [stored_print] = (work / "database").glob("SP_*.dcm")
 
         servers = [
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "printserver",
-                    "serve",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(ours),
-                    "--data",
-                    str(work / "data"),
-                    "--log-level",
-                    "WARNING",
-                ],
-            ),  # fmt: skip
-            # dcmprscp binds every interface; it has no bind option.
-            subprocess.Popen(
-                ["dcmprscp", "-c", str(scp_config), "-p", "LOCAL"],
-                cwd=work,
-                env={**os.environ, "TCP_NODELAY": "1"},
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            ),  # fmt: skip
+            start_printserver(ours, work / "data"),
+            start_dcmprscp(work, scp_config),
         ]
         try:
             wait_for_port(ours)
@@ -198,9 +150,7 @@ def main() -> int:
                 ]
                 results[name] = time_runs(command, work, args.repeat, settle)
         finally:
-            for server in servers:
-                server.terminate()
-                server.wait(30)
+            stop(servers)
 
     print("one STANDARD\\4,5 job of 20 x 512x512 12-bit images, sent by dcmprscu")
     for name, times in results.items():

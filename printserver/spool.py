@@ -10,6 +10,7 @@ Part of the spooler layer: may import ``render``; never ``sop`` or ``scp``.
 """
 
 import fcntl
+import io
 import json
 import logging
 import os
@@ -106,6 +107,56 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+class _NewFolder:
+    """Files written into a folder being made, then made durable together.
+
+    Every file is written before the first is fsynced: that fsync commits
+    them all to the journal at once, and the others find little left to
+    do.  Each file costs four system calls (open, writev, fsync, close):
+    each one lets go of the GIL and must take it back, which is what costs
+    when other threads are busy.
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self._fds: list[int] = []
+
+    def write(self, name: str, *chunks: bytes | memoryview) -> None:
+        """Write a new file *name* of *chunks* (not yet durable)."""
+        fd = os.open(self.folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        self._fds.append(fd)
+        views = [memoryview(c).cast("B") for c in chunks]
+        while views:
+            done = os.writev(fd, views)
+            while views and done >= len(views[0]):
+                done -= len(views[0])
+                views.pop(0)
+            if views:
+                views[0] = views[0][done:]
+
+    def write_array(self, name: str, pixels: np.ndarray) -> None:
+        """Write *pixels* as a ``.npy`` file."""
+        pixels = np.ascontiguousarray(pixels)
+        header = io.BytesIO()
+        np.lib.format.write_array_header_1_0(
+            header, np.lib.format.header_data_from_array_1_0(pixels)
+        )
+        self.write(name, header.getvalue(), pixels.data)
+
+    def sync(self) -> None:
+        """Make every file written, and the folder's entries, durable."""
+        for fd in self._fds:
+            os.fsync(fd)
+        self.close()
+        fsync_dir(self.folder)
+
+    def close(self) -> None:
+        """Close the files (after a failure: nothing is durable)."""
+        for fd in self._fds:
+            os.close(fd)
+        self._fds = []
+
+
 def write_durable(path: Path, data: bytes) -> None:
     """Write *data* to *path* and fsync it (no rename)."""
     with open(path, "wb") as f:
@@ -169,9 +220,10 @@ class Spool:
         """
         job_id = self._new_id()
         incoming = self.jobs_dir / f".incoming-{job_id}"
+        files = _NewFolder(incoming)
         try:
             incoming.mkdir(parents=True)
-            films = self._write_films(incoming, request.films)
+            films = self._write_films(files, request.films)
             job = {
                 "id": job_id,
                 "created": now_iso(),
@@ -182,8 +234,9 @@ class Spool:
                 "film_session": request.film_session,
                 "films": films,
             }
-            self._commit(incoming, job_id, job, "accepted")
+            self._commit(files, job_id, job, "accepted")
         except OSError as exc:
+            files.close()
             shutil.rmtree(incoming, ignore_errors=True)
             raise SpoolError(
                 f"cannot store job {job_id}: {exc.strerror or exc}"
@@ -191,23 +244,21 @@ class Spool:
         return job_id
 
     @staticmethod
-    def _write_films(job_dir: Path, films: list[Film]) -> list[dict[str, Any]]:
+    def _write_films(files: _NewFolder, films: list[Film]) -> list[dict[str, Any]]:
         descriptions = []
         for index, film in enumerate(films, start=1):
             description, arrays = film_to_json(film, index)
             descriptions.append(description)
             for name, pixels in arrays:
-                with open(job_dir / name, "wb") as f:
-                    np.save(f, pixels, allow_pickle=False)
-                    f.flush()
-                    os.fsync(f.fileno())
+                files.write_array(name, pixels)
         return descriptions
 
     def _commit(
-        self, incoming: Path, job_id: str, job: dict[str, Any], reason: str
+        self, files: _NewFolder, job_id: str, job: dict[str, Any], reason: str
     ) -> None:
-        """Write job and state files, then rename the folder into place."""
-        write_durable(incoming / JOB_FILE, json.dumps(job, indent=1).encode())
+        """Write job and state files, make every file of the folder durable,
+        then rename the folder into place."""
+        files.write(JOB_FILE, json.dumps(job, indent=1).encode())
         state = {
             "state": PENDING,
             "updated": job["created"],
@@ -216,9 +267,9 @@ class Spool:
             "error": None,
             "history": [{"time": job["created"], "state": PENDING, "reason": reason}],
         }
-        write_durable(incoming / STATE_FILE, json.dumps(state, indent=1).encode())
-        fsync_dir(incoming)
-        os.rename(incoming, self.jobs_dir / job_id)
+        files.write(STATE_FILE, json.dumps(state, indent=1).encode())
+        files.sync()
+        os.rename(files.folder, self.jobs_dir / job_id)
         fsync_dir(self.jobs_dir)
 
     def check_room(self, job_bytes: int, min_free_mb: int, quota_mb: int) -> None:
@@ -454,13 +505,14 @@ class Spool:
             self._relayout(job, image_display_format)
         new_id = self._new_id()
         incoming = self.jobs_dir / f".incoming-{new_id}"
+        files = _NewFolder(incoming)
         try:
             incoming.mkdir()
             for npy in source.glob("*.npy"):
                 try:
                     os.link(npy, incoming / npy.name)
                 except OSError:
-                    shutil.copy2(npy, incoming / npy.name)
+                    files.write(npy.name, npy.read_bytes())
             job.update(
                 id=new_id,
                 created=now_iso(),
@@ -469,8 +521,9 @@ class Spool:
                 print_job_uid="",
                 reprint_of=job_id,
             )
-            self._commit(incoming, new_id, job, f"reprint of {job_id}")
+            self._commit(files, new_id, job, f"reprint of {job_id}")
         except OSError as exc:
+            files.close()
             shutil.rmtree(incoming, ignore_errors=True)
             raise SpoolError(
                 f"cannot store job {new_id}: {exc.strerror or exc}"

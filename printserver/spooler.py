@@ -56,6 +56,8 @@ _PRIORITY = {"HIGH": 0, "MED": 1, "LOW": 2}
 FilmListener = Callable[[str, int, int, np.ndarray, int], None]
 #: Seconds between rescans of the spool, should a watch miss a change.
 RESCAN_SECONDS = 30.0
+#: Seconds between purges of jobs past their retention time.
+RETIRE_SECONDS = 600.0
 #: Seconds between questions to each printer about its status.
 STATUS_SECONDS = 30.0
 
@@ -79,8 +81,9 @@ class _Wake(FileSystemEventHandler):
     #: Names whose change can make a job printable.
     NAMES = ("state.json", "job.json", "printers.json")
 
-    def __init__(self, wake: Callable[[], None]):
+    def __init__(self, wake: Callable[[str], None], jobs_dir: Path):
         self.wake = wake
+        self.jobs_dir = jobs_dir
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type in ("opened", "closed", "closed_no_write"):
@@ -90,9 +93,17 @@ class _Wake(FileSystemEventHandler):
         if not moved_dir and not any(p.endswith(self.NAMES) for p in paths):
             return
         try:
-            self.wake()
+            self.wake(self._job_of(Path(paths[1] or paths[0]), moved_dir))
         except Exception:  # the watchdog callback is a boundary
             logger.exception("spool watch callback failed")
+
+    def _job_of(self, path: Path, moved_dir: bool) -> str:
+        """The job a changed file belongs to; empty for anything else
+        (printers.json), which needs the whole spool looked at."""
+        job_dir = path if moved_dir else path.parent
+        if job_dir.parent == self.jobs_dir and not job_dir.name.startswith("."):
+            return job_dir.name
+        return ""
 
 
 class Spooler:
@@ -121,6 +132,11 @@ class Spooler:
         self._queued: set[str] = set()
         self._lock = threading.Lock()
         self._scan_needed = threading.Event()
+        # Jobs whose files changed since the last look (a full scan when a
+        # change concerns no one job); the spool grows, a look must not.
+        self._changed: set[str] = set()
+        self._scan_all = True
+        self._retired_at = -RETIRE_SECONDS
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._make_observer = observer
@@ -148,7 +164,7 @@ class Spooler:
         poller = threading.Thread(target=self._poll, name="printer-status", daemon=True)
         poller.start()
         observer = self._make_observer()
-        handler = _Wake(self.wake)
+        handler = _Wake(self.wake, self.spool.jobs_dir)
         observer.schedule(handler, str(self.spool.jobs_dir), recursive=True)
         observer.schedule(handler, str(self.spool.data_root), recursive=False)
         observer.daemon = True
@@ -197,8 +213,14 @@ class Spooler:
         for beat in self._heartbeats:
             beat()
 
-    def wake(self) -> None:
-        """Look at the spool again soon (something changed on disk)."""
+    def wake(self, job_id: str = "") -> None:
+        """Look at the spool again soon (something changed on disk): at
+        job *job_id*, or at every job when it is empty."""
+        with self._lock:
+            if job_id:
+                self._changed.add(job_id)
+            else:
+                self._scan_all = True
         if not self._scan_needed.is_set():
             self._scan_needed.set()
             self._queue.put((-1, ""))
@@ -214,8 +236,12 @@ class Spooler:
 
     def _scan(self) -> None:
         """Queue jobs not in line: released, retried, reprinted, or waiting
-        for a printer that was enabled."""
-        for job_id in self.spool.job_ids():
+        for a printer that was enabled.  Only the jobs that changed, unless
+        a change concerned the whole spool."""
+        with self._lock:
+            changed, self._changed = self._changed, set()
+            scan_all, self._scan_all = self._scan_all, False
+        for job_id in self.spool.job_ids() if scan_all else sorted(changed):
             try:
                 if self.spool.read_state(job_id)["state"] in (PENDING, SENDING):
                     self.enqueue(job_id)
@@ -223,9 +249,11 @@ class Spooler:
                 continue
 
     def _retire(self) -> None:
-        """Purge done and cancelled jobs past their retention time."""
+        """Purge done and cancelled jobs past their retention time (every
+        RETIRE_SECONDS at most: it reads every job)."""
         days = self.config.spool.retention_days
-        if days > 0:
+        if days > 0 and time.monotonic() - self._retired_at >= RETIRE_SECONDS:
+            self._retired_at = time.monotonic()
             self.spool.purge(timedelta(days=days))
 
     def _run(self) -> None:
@@ -234,6 +262,8 @@ class Spooler:
             try:
                 _, job_id = self._queue.get(timeout=self._turn_seconds)
             except queue.Empty:
+                with self._lock:  # a watch may have missed something
+                    self._scan_all = True
                 self._scan_needed.set()
                 job_id = ""
             if self._stopping.is_set():

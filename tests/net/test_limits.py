@@ -168,3 +168,25 @@ def test_oversized_pdu_is_aborted_before_it_is_read(limited_server, caplog):
         caplog.text
     )
     assert echo_association(port).is_established  # the next peer is served
+
+
+def test_a_connection_closed_at_once_frees_its_slot_at_once(limited_server, caplog):
+    # A port probe (a health check, a scanner) connects and hangs up: its
+    # slot must not stay taken for the ACSE timeout (30 s here).
+    scp, port = limited_server(max_associations=1)
+    with caplog.at_level(logging.WARNING, "printserver"):
+        socket.create_connection(("127.0.0.1", port)).close()
+
+        def acceptors():  # pynetdicom counts every acceptor thread of the process
+            return [a for a in scp.server.ae.active_associations if a.is_acceptor]
+
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and (
+            acceptors() or "closed before an association" not in caplog.text
+        ):
+            time.sleep(0.02)
+    assert "closed before an association" in caplog.text
+    assert acceptors() == []
+    assoc = echo_association(port)
+    assert assoc.is_established
+    assoc.release()

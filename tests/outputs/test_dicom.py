@@ -284,20 +284,25 @@ def test_passthrough_films_are_stored_by_dcmprscp(dcmprscp, tmp_path, caplog):
     assert "'Trim'" in refused[0].getMessage()
 
 
-@pytest.mark.dcmtk
-def test_spooler_prints_a_job_on_dcmprscp(dcmprscp, tmp_path):
-    config = parse_config(
-        printer_toml(dcmprscp.port).replace(
-            "[server]\n", f'[server]\ndata = "{tmp_path / "data"}"\n'
-        )
-    )
+def spooled_job(tmp_path, toml, copies=1):
+    """A spool in *tmp_path* with one job of a flat film, printed by the
+    spooler of configuration *toml*; returns the spool and the job's id."""
+    toml = toml.replace("[server]\n", f'[server]\ndata = "{tmp_path / "data"}"\n')
+    config = parse_config(toml)
     spool = Spool(config.data_root)
     spool.ensure()
     job_id = spool.submit(
-        JobRequest("MODALITY", "PRINTSCP", "film", [flat_film()], {"NumberOfCopies": 2})
+        JobRequest(
+            "MODALITY", "PRINTSCP", "film", [flat_film()], {"NumberOfCopies": copies}
+        )
     )
-
     Spooler(spool, config).process(job_id)
+    return spool, job_id
+
+
+@pytest.mark.dcmtk
+def test_spooler_prints_a_job_on_dcmprscp(dcmprscp, tmp_path):
+    spool, job_id = spooled_job(tmp_path, printer_toml(dcmprscp.port), copies=2)
 
     state = spool.read_state(job_id)
     assert state["state"] == "done", state
@@ -845,3 +850,29 @@ def test_composed_film_is_one_image_of_pvalues(stand_in, tmp_path):
     assert (item.Rows, item.Columns) == (3200, 2560)  # 8 x 10 in at 320 dpi
     pixels = np.frombuffer(item.PixelData, np.uint8).reshape(3200, 2560)
     assert [int(pixels[y, x]) for y, x in box_centers(film, 320)] == [30, 200]
+
+
+@pytest.mark.parametrize(
+    ("code", "policy", "state"),
+    [(0xC600, "fail", "failed"), (0xC602, "hold", "held")],
+)
+def test_stand_in_failure_is_recorded_in_the_job_by_policy(
+    stand_in, tmp_path, code, policy, state
+):
+    # Through the spooler: the printer's status and comment end up in the
+    # job's history (and error), and the policy decides where the job goes.
+    printer = stand_in(
+        statuses={("N-ACTION", uids.BasicFilmBox): failure(code, "out of film")}
+    )
+    toml = printer_toml(printer.port, "passthrough")
+    spool, job_id = spooled_job(
+        tmp_path, toml + f'retries = 0\non_error = "{policy}"\n'
+    )
+
+    job = spool.read_state(job_id)
+    assert job["state"] == state, job
+    assert f"0x{code:04X}" in job["history"][-1]["reason"]
+    assert "out of film" in job["history"][-1]["reason"]
+    if state == "failed":
+        assert "out of film" in job["error"]
+    assert len(printer.requests_of("N-ACTION")) == 1

@@ -134,6 +134,45 @@ def test_magnification_replicate_keeps_hard_edges():
     assert raster[0, 0] == 0 and raster[0, 279] == 255 and raster[139, 139] == 0
 
 
+@pytest.mark.parametrize(
+    ("magnification_type", "levels", "width"),
+    [
+        (MagnificationTypeValues.REPLICATE, 2, 280),
+        (MagnificationTypeValues.BILINEAR, 20, 280),
+        (MagnificationTypeValues.CUBIC, 20, 280),
+        (MagnificationTypeValues.NONE, 2, 4),  # its own size, no smoothing
+    ],
+)
+def test_each_magnification_type(magnification_type, levels, width):
+    # A 4 x 4 checker of black and white squares of two pixels each.
+    checker = np.kron(np.array([[0, 255], [255, 0]], np.uint8), np.ones((2, 2)))
+    image = SourceImage(checker.astype(np.uint8), 8, "MONOCHROME2")
+    film = Film(
+        "STANDARD\\1,1", "14INX14IN", images={1: image}, border_density="150",
+        magnification_type=magnification_type,
+    )  # fmt: skip
+    raster = compose_film(film, DPI)  # 280 x 280
+    border = density_gray("150", viewing_for(film, None, Printing()), Printing())
+    # A row through the first row of squares (the middle one for NONE).
+    row = raster[140] if width < 280 else raster[35]
+    printed = np.flatnonzero(row != border) if width < 280 else np.arange(280)
+    assert len(printed) == width  # NONE: 4 pixels of its own, border around
+    grays = set(np.unique(row[printed]))
+    # Replication keeps two grays; interpolation makes the ramps between.
+    assert grays == {0, 255} if levels == 2 else len(grays) >= levels
+
+
+def test_annotation_at_the_top():
+    film = Film(
+        "STANDARD\\1,1", "14INX17IN", images={1: flat(128, shape=(100, 100))},
+        annotations=[("top", "TOP LABEL")],
+    )  # fmt: skip
+    raster = compose_film(film, 100)  # band of 30 rows at the top
+    assert (raster[:30] == 255).sum() > 50  # white text on the black border
+    assert raster[1670:].max() < 255  # nothing at the bottom
+    assert abs(int(raster[865, 700]) - gray(128 / 255)) <= 1  # image below it
+
+
 def test_requested_image_size_and_trim():
     # 25.4 mm at 20 dpi is 20 pixels wide, centered in its 280 x 340 box.
     image = flat(255, shape=(10, 10), requested_image_size=25.4)

@@ -11,7 +11,6 @@ import pytest
 from printserver.config import SpoolConfig
 from printserver.spooler import Spool, Spooler
 from printserver.status import Status
-from tests.conftest import tmpfs
 from tests.printclient import grayscale_item
 from tests.soputil import (
     FILM_BOX,
@@ -213,10 +212,9 @@ def test_session_print_statuses(ctx):
 
 
 @pytest.fixture
-def tiny_disk(tmp_path):
+def tiny_disk(tmpfs):
     """A 512 KiB tmpfs: a disk that really fills up (needs root)."""
-    with tmpfs(tmp_path / "tiny", "512k") as mount_point:
-        yield mount_point
+    return tmpfs("512k")
 
 
 def test_full_disk_answers_queue_full_and_keeps_earlier_jobs(ctx, tiny_disk):

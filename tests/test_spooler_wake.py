@@ -1,0 +1,35 @@
+"""The spooler's watch: a change to one job's files wakes the spooler for
+that job alone; anything else (printers.json) for the whole spool."""
+
+from watchdog.events import DirMovedEvent, FileModifiedEvent
+
+from printserver.spooler import _Wake
+
+
+def woken_by(event, jobs_dir):
+    calls = []
+    _Wake(calls.append, jobs_dir).on_any_event(event)
+    return calls
+
+
+def test_a_state_change_names_its_job(tmp_path):
+    jobs = tmp_path / "jobs"
+    event = FileModifiedEvent(str(jobs / "20261204-1" / "state.json"))
+    assert woken_by(event, jobs) == ["20261204-1"]
+
+
+def test_a_new_job_folder_names_its_job(tmp_path):
+    jobs = tmp_path / "jobs"
+    event = DirMovedEvent(str(jobs / ".incoming-20261204-2"), str(jobs / "20261204-2"))
+    assert woken_by(event, jobs) == ["20261204-2"]
+
+
+def test_printers_json_wakes_for_every_job(tmp_path):
+    event = FileModifiedEvent(str(tmp_path / "printers.json"))
+    assert woken_by(event, tmp_path / "jobs") == [""]
+
+
+def test_other_files_wake_nobody(tmp_path):
+    jobs = tmp_path / "jobs"
+    event = FileModifiedEvent(str(jobs / "20261204-1" / "film-1-box-1.npy"))
+    assert woken_by(event, jobs) == []
