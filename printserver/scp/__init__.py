@@ -41,6 +41,7 @@ from printserver.errors import InvalidAttributeValueError, PrintServerError
 from printserver.logsafe import ascii_comment, escape
 from printserver.outputs import PrinterStatus
 from printserver.scp._archive import ArchiveService, archive_contexts
+from printserver.scp._contexts import share_contexts
 from printserver.scp._echo import echo as echo  # for printserver doctor
 from printserver.scp._events import EventNotifier
 from printserver.scp._guard import authorize, guard
@@ -220,6 +221,7 @@ class PrintSCP:
         server = ae.start_server(address, block=False, evt_handlers=handlers)
         if server is None:  # only with block=True
             raise OSError("the association server did not start")
+        share_contexts(server.contexts)
         self.server = server
         host, port = server.server_address[:2]
         logger.info(
@@ -232,12 +234,16 @@ class PrintSCP:
         if self.config.server.tls_port:
             tls_address = (self.config.server.host, self.config.server.tls_port)
             try:
-                self.tls_server = ae.start_server(
+                tls_server = ae.start_server(
                     tls_address,
                     block=False,
                     evt_handlers=handlers,
                     ssl_context=server_context(self.config.server),
                 )
+                if tls_server is None:  # only with block=True
+                    raise OSError("the TLS association server did not start")
+                share_contexts(tls_server.contexts)
+                self.tls_server = tls_server
             except OSError:
                 server.shutdown()
                 self.server = None

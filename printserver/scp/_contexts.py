@@ -1,6 +1,8 @@
 """Presentation contexts of the archive: what it takes, and what it offers
 when it sends (C-MOVE sub-operations, forwarding)."""
 
+import copy
+
 from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
 from pynetdicom import ALL_TRANSFER_SYNTAXES, build_context
 from pynetdicom.presentation import PresentationContext, StoragePresentationContexts
@@ -41,3 +43,24 @@ def storage_contexts(instances: list[InstanceFile]) -> list[PresentationContext]
                 syntaxes.append(fallback)
         contexts.append(build_context(sop_class_uid, syntaxes))
     return contexts
+
+
+class _SharedContext(PresentationContext):
+    """A supported context whose deep copy shares its UIDs (immutable)."""
+
+    def __deepcopy__(self, memo: dict[int, object]) -> "_SharedContext":
+        twin = copy.copy(self)
+        twin._transfer_syntax = list(self._transfer_syntax)
+        return twin
+
+
+def share_contexts(contexts: list[PresentationContext]) -> None:
+    """Make pynetdicom's per-association deep copy of *contexts* cheap.
+
+    pynetdicom deep-copies the server's supported contexts for every
+    association; with the archive's storage classes that is thousands of
+    UIDs, each checked again as it is rebuilt (about 40 ms an association
+    here).  UIDs never change, so the copy keeps them and copies the lists.
+    """
+    for context in contexts:
+        context.__class__ = _SharedContext
