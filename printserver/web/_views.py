@@ -1,4 +1,4 @@
-"""The pages: the queue, a job, the printers, the configuration.
+"""The pages: the queue, a job, the printers, the archive, the configuration.
 
 Every action calls the spool's and the printer states' own operations, the
 ones ``printserver queue`` and ``printserver printers`` call, so the page
@@ -26,6 +26,7 @@ from flask import (
 )
 
 from printserver import admin
+from printserver.archive import Archive, contents, print_study
 from printserver.errors import SpoolError
 from printserver.spool import ALLOWED, JobNotFoundError
 from printserver.web._context import context
@@ -42,6 +43,10 @@ WHO = "web admin"
 NO_REDIRECT = ("views.queue_table", "views.film", "views.film_thumbnail")
 #: Jobs the queue page shows, newest first (each refresh reads them all).
 SHOWN_JOBS = 200
+#: Studies the archive page shows, newest first.
+SHOWN_STUDIES = 200
+#: What a study prints on unless the form says otherwise.
+PRINT_DEFAULTS = {"image_display_format": "STANDARD\\3,4", "film_size_id": "14INX17IN"}
 #: Keys of the configuration never shown.
 SECRET_WORDS = ("password", "secret")
 
@@ -256,8 +261,96 @@ def configuration() -> str:
     return render_template("config.html", sections=sections, data_root=config.data_root)
 
 
+def _open_archive() -> Archive | None:
+    """The archive, opened as ``printserver archive`` opens it; None when
+    it is off or holds nothing yet."""
+    config = context().config
+    if not config.archive.enabled:
+        return None
+    if not (config.data_root / "archive" / "index.sqlite").exists():
+        return None
+    return Archive(config.data_root)
+
+
+def _matches(study: dict[str, Any], words: list[str]) -> bool:
+    """Whether every word is in the study's patient, ID, description, date
+    or UID (case does not matter)."""
+    text = " ".join(
+        str(study[key])
+        for key in (
+            "patient_name",
+            "patient_id",
+            "study_description",
+            "study_date",
+            "study_instance_uid",
+        )
+    ).casefold()
+    return all(word in text for word in words)
+
+
 @views.route("/archive")
 def archive() -> str:
-    """The place of the archive's page (not built yet)."""
-    # TODO(#7): the archive's page: find a study, print it on a layout.
-    return render_template("archive.html")
+    """Studies in the archive, newest first, found by patient, ID,
+    description or date; each can be printed on a layout."""
+    config = context().config
+    query = request.args.get("q", "").strip()
+    words = query.casefold().split()
+    opened = _open_archive()
+    found: list[dict[str, Any]] = []
+    total = 0
+    if opened is not None:
+        try:
+            every = contents.studies(opened.index)
+        finally:
+            opened.close()
+        total = len(every)
+        found = [s for s in reversed(every) if _matches(s, words)][:SHOWN_STUDIES]
+    for study in found:
+        study["patient_name"] = study["patient_name"].replace("^", " ").strip()
+    profile = config.profile(config.default_printer)
+    return render_template(
+        "archive.html",
+        enabled=config.archive.enabled,
+        query=query,
+        studies=found,
+        total=total,
+        printers=_printer_names(),
+        film_sizes=list(profile.film_size_ids),
+        default_film_size=profile.default_film_size_id,
+        default_layout=PRINT_DEFAULTS["image_display_format"],
+    )
+
+
+@views.route("/archive/print", methods=["POST"])
+def archive_print() -> Any:
+    """Queue an archived study on a layout, as ``printserver print
+    --study``."""
+    form = request.form
+    printer = form.get("printer", "") or context().config.default_printer.name
+    orientation = form.get("orientation", "PORTRAIT").upper()
+    opened = _open_archive()
+    if opened is None:
+        abort(404)
+    try:
+        admin.check_printer(printer, set(_printer_names()))
+        if orientation not in ("PORTRAIT", "LANDSCAPE"):
+            raise SpoolError(f"no film orientation {orientation!r}")
+        job_id = print_study(
+            opened,
+            context().spool,
+            form.get("study", ""),
+            image_display_format=form.get("layout", "").strip()
+            or PRINT_DEFAULTS["image_display_format"],
+            film_size_id=form.get("film_size", "").strip().upper()
+            or PRINT_DEFAULTS["film_size_id"],
+            film_orientation=orientation,
+            printer=printer,
+        )
+    except SpoolError as exc:
+        flash(str(exc), "error")
+        return _back()
+    finally:
+        opened.close()
+    logger.info("job=%s queued from the archive by the web admin", job_id)
+    flash(f"job {job_id}: queued on {printer}", "ok")
+    return redirect(url_for("views.queue"), code=303)
