@@ -14,6 +14,8 @@ import numpy as np
 import pydicom
 from pydicom import Dataset
 from pydicom.errors import BytesLengthException, InvalidDicomError
+from pydicom.multival import MultiValue
+from pydicom.pixels import apply_modality_lut, apply_voi_lut
 
 from printserver.errors import SpoolError
 from printserver.layout import (
@@ -58,8 +60,72 @@ def read_dataset(path: Path) -> Dataset:
         raise SpoolError(f"not a DICOM image we can read ({exc})") from None
 
 
+#: What applying a Modality LUT or VOI of a broken data set raises.
+VOI_ERRORS: tuple[type[Exception], ...] = (*UNREADABLE, ArithmeticError)
+#: Bits of the values an image is printed with once its VOI is applied.
+VOI_BITS = 12
+
+
+def _first(value: Any) -> float:
+    """The first value of a DS that may be multi-valued."""
+    if isinstance(value, (MultiValue, list, tuple)):
+        value = value[0]
+    return float(value)
+
+
+def _window(values: np.ndarray, ds: Dataset) -> np.ndarray:
+    """Values of the first Window Center/Width, 0 to 1, by its VOI LUT
+    Function (LINEAR when absent; LINEAR_EXACT and SIGMOID as PS3.3
+    C.11.2.1.3 gives them)."""
+    center = _first(ds.WindowCenter)
+    width = _first(ds.WindowWidth)
+    function = str(ds.get("VOILUTFunction", "LINEAR")).strip().upper()
+    if width <= 0 or (function == "LINEAR" and width < 1):
+        raise SpoolError(f"(0028,1051) Window Width {width:g} is not a width")
+    if function == "SIGMOID":
+        return 1.0 / (1.0 + np.exp(-4.0 * (values - center) / width))
+    if function == "LINEAR_EXACT":
+        return (values - center) / width + 0.5
+    if width == 1:  # LINEAR of width 1: a threshold at the center
+        return (values >= center - 0.5).astype(np.float32)
+    return (values - (center - 0.5)) / (width - 1) + 0.5
+
+
+def voi_values(ds: Dataset, pixels: np.ndarray, bits_stored: int) -> np.ndarray | None:
+    """The image as a viewer shows it, as 12-bit values (0 to 4095).
+
+    The Modality LUT (Rescale Slope and Intercept, or a Modality LUT
+    Sequence), then the first VOI: Window Center/Width, or a VOI LUT
+    Sequence; without either, the image's own lowest to highest value.  An
+    image of 8 bits or fewer without a VOI, or a flat one, prints as
+    stored: None.
+    """
+    has_window = "WindowCenter" in ds and "WindowWidth" in ds
+    has_lut = bool(ds.get("VOILUTSequence"))
+    if bits_stored <= 8 and not (has_window or has_lut):
+        return None
+    values = np.asarray(apply_modality_lut(pixels, ds), np.float32)
+    if has_window:
+        scaled = _window(values, ds)
+    elif has_lut:
+        indices = np.rint(values).astype(np.int32)  # a LUT takes whole values
+        looked_up = np.asarray(apply_voi_lut(indices, ds, index=0, prefer_lut=True))
+        top = float(np.max(np.asarray(ds.VOILUTSequence[0].LUTData)))
+        scaled = looked_up.astype(np.float32) / max(top, 1.0)
+    else:
+        low, high = float(values.min()), float(values.max())
+        if high <= low:
+            return None  # a flat image: no range to stretch
+        scaled = (values - low) / (high - low)
+    top = (1 << VOI_BITS) - 1
+    result: np.ndarray = np.rint(np.clip(scaled, 0.0, 1.0) * top).astype(np.uint16)
+    return result
+
+
 def source_image(ds: Dataset) -> SourceImage:
-    """The first frame of a DICOM image, as stored values.
+    """The first frame of a DICOM image, as a viewer shows it: stored
+    values through the Modality LUT and the VOI (see ``voi_values``), or
+    as stored (8 bits or fewer, no VOI; RGB).
 
     Raises
     ------
@@ -85,6 +151,12 @@ def source_image(ds: Dataset) -> SourceImage:
         raise SpoolError(
             f"(0028,0004) Photometric Interpretation {photometric} not printable"
         )
+    try:
+        windowed = voi_values(ds, pixels, bits_stored)
+    except VOI_ERRORS as exc:
+        raise SpoolError(f"cannot apply the image's VOI ({exc})") from None
+    if windowed is not None:
+        return SourceImage(windowed, VOI_BITS, photometric)
     if signed:
         # Signed values (CT): shift so the smallest stored value is 0.
         pixels = pixels.astype(np.int32) + (1 << (bits_stored - 1))

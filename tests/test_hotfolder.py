@@ -32,11 +32,14 @@ from tests.conftest import JobWatcher, polling_observer
 from tests.test_cli import start_server
 
 SETTLE = 0.6
+#: Window Center and Width of the CT slices: their units all fall inside.
+WINDOW = (10000.5, 24001)
 
 
 def ct_slices(count, series_instance_uid=None):
     """DICOM files made from pydicom's CT_small: one series, slice k has
-    Instance Number k and its pixels shifted up by 4000 * (k - 1)."""
+    Instance Number k and its pixels shifted up by 4000 * (k - 1); one wide
+    window (WINDOW) for all, so the slices print apart."""
     series_instance_uid = series_instance_uid or generate_uid()
     slices = {}
     for number in range(1, count + 1):
@@ -45,6 +48,7 @@ def ct_slices(count, series_instance_uid=None):
         ds.SOPInstanceUID = generate_uid()
         ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
         ds.InstanceNumber = number
+        ds.WindowCenter, ds.WindowWidth = WINDOW
         ds.PixelData = (ds.pixel_array + 4000 * (number - 1)).astype("<i2").tobytes()
         buffer = io.BytesIO()
         ds.save_as(buffer, enforce_file_format=True)
@@ -53,9 +57,14 @@ def ct_slices(count, series_instance_uid=None):
 
 
 def stored_values(number):
-    """Stored values the spool keeps for slice *number* (signed, shifted)."""
+    """Values the spool keeps for slice *number*: its Hounsfield units
+    (Rescale Intercept -1024) through WINDOW, LINEAR as PS3.3 gives it, on
+    12 bits."""
     ds = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
-    return ds.pixel_array.astype(np.int32) + 4000 * (number - 1) + 32768
+    units = ds.pixel_array.astype(np.float64) + 4000 * (number - 1) - 1024
+    center, width = WINDOW
+    scaled = (units - (center - 0.5)) / (width - 1) + 0.5
+    return np.rint(np.clip(scaled, 0, 1) * 4095).astype(np.uint16)
 
 
 @dataclass

@@ -6,6 +6,7 @@ import pytest
 from pydicom import dcmread
 
 from printserver.__main__ import main as cli_main
+from printserver.direct import source_image
 from tests.conftest import require_tool
 from tests.net.dicomtools import dcmtk, image
 from tests.net.test_archive_films import print_labelled
@@ -77,9 +78,12 @@ def test_print_an_archived_study(print_server, tmp_path, capsys):
     assert state == "done"
     assert scp.spool.summary(job_id)["films"] == 2
     films = scp.spool.load_films(job_id)
-    # Instance Number order: the first box holds instance 1's pixels.
-    first = dcmread(files[1]).pixel_array
+    # Instance Number order: the first box holds instance 1's pixels (each
+    # as a viewer shows it: tests/test_direct_voi.py checks how).
+    first, second = (source_image(dcmread(files[n])).pixels for n in (1, 0))
     assert films[0].images[1].pixels.tobytes() == first.tobytes()
+    assert films[1].images[1].pixels.tobytes() == second.tobytes()
+    assert first.tobytes() != second.tobytes()
 
     assert cli_main(["print", "--study", "1.2.3.4", "--data", data]) == 1
     assert "no study 1.2.3.4 in the archive" in capsys.readouterr().err
