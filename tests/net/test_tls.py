@@ -1,5 +1,5 @@
-"""DICOM over TLS: DCMTK's echoscu and a pynetdicom print client on the TLS
-port, certificates made by the test with openssl."""
+"""DICOM over TLS: DCMTK's echoscu, storescu and dcmprscu and a pynetdicom
+print client on the TLS port, certificates made by the test with openssl."""
 
 import socket
 import ssl
@@ -14,6 +14,7 @@ from printserver.config import parse_config
 from printserver.errors import ConfigError
 from printserver.scp import PrintSCP
 from tests.conftest import JobWatcher, polling_observer, require_tool
+from tests.net.dicomtools import data_set_bytes, image
 from tests.net.test_dcmtk import print_with_dcmtk
 from tests.printclient import PrintClient, grayscale_item
 from tests.test_cli import free_port
@@ -121,6 +122,31 @@ def test_client_certificate_required_when_configured(tls_server, pki):
     assert status != 0 and "Received Echo Response" not in log
     status, log = echoscu(port, *with_client_cert(pki))
     assert status == 0, log
+
+
+def test_storescu_stores_over_tls_into_the_archive(tls_server, pki, tmp_path):
+    require_tool("storescu", "dcmtk")
+    scp, port, _ = tls_server(verify_client=True)
+    uid = "1.2.826.0.1.3680043.8.498.901"
+    path = image(tmp_path, "ct.dcm", SOPInstanceUID=uid)
+    command = ["/usr/bin/storescu", "-v", *with_client_cert(pki), "-aec", "PRINTSCP",
+               "127.0.0.1", str(port), str(path)]  # fmt: skip
+    run = subprocess.run(
+        command, capture_output=True, text=True, timeout=30, check=False
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "Received Store Response (Success)" in run.stdout + run.stderr
+    # Kept byte for byte, from the data set on.
+    stored = scp.archive.archive.path_for(uid)
+    assert data_set_bytes(stored) == data_set_bytes(path)
+
+    # Without a client certificate the TLS port stores nothing.
+    plain = subprocess.run(
+        [*command[:2], "+tla", "+cf", str(pki / "ca.crt"), *command[7:]],
+        capture_output=True, text=True, timeout=30, check=False,
+    )  # fmt: skip
+    assert plain.returncode != 0
+    assert "Received Store Response" not in plain.stdout + plain.stderr
 
 
 def test_a_film_prints_over_tls(tls_server, pki):
