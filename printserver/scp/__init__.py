@@ -45,6 +45,8 @@ from printserver.scp._contexts import share_contexts
 from printserver.scp._echo import echo as echo  # for printserver doctor
 from printserver.scp._events import EventNotifier
 from printserver.scp._guard import authorize, guard
+from printserver.scp._reactor import install as install_reactor_waits
+from printserver.scp._reactor import wake_on_work
 from printserver.scp._tls import server_context
 from printserver.scp._wire import limit_pdus
 from printserver.sop import (
@@ -216,6 +218,7 @@ class PrintSCP:
         ):
             handlers.append((event, self._answer, [operation]))
 
+        install_reactor_waits()
         ae = self._make_ae()
         address = (self.config.server.host, self.config.server.port)
         server = ae.start_server(address, block=False, evt_handlers=handlers)
@@ -326,6 +329,7 @@ class PrintSCP:
         sock = event.assoc.dul.socket
         if sock is not None and sock.socket is not None:
             sock.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        wake_on_work(event.assoc)
         with self._lock:
             self._numbers[event.assoc] = next(self._counter)
         log = self._log(event.assoc)
