@@ -82,22 +82,6 @@ def test_lim_070_move_with_bad_identifier_opens_the_destination(tmp_path):
     assert destination.proxy.connections == 1
 
 
-def test_lim_071_date_and_time_ranges_match_apart():
-    from pydicom.dataset import Dataset  # noqa: PLC0415
-
-    from printserver.archive import InformationModel, parse_identifier  # noqa: PLC0415
-
-    ds = Dataset()
-    ds.QueryRetrieveLevel = "STUDY"
-    ds.StudyDate = "20240315-20240316"
-    ds.StudyTime = "2300-"
-    query = parse_identifier(ds, InformationModel.STUDY_ROOT)
-    assert query.where == [
-        "((study_date >= ? AND study_date <= ?))",
-        "((study_time_key >= ?))",
-    ]
-
-
 def test_lim_072_received_instances_are_not_deleted_for_room(tmp_path):
     from printserver.archive import Archive, RetentionPolicy  # noqa: PLC0415
     from printserver.errors import OutOfResourcesError  # noqa: PLC0415

@@ -209,14 +209,18 @@ def parse_identifier(
         values = decoder.values(identifier, keyword) or []
         _check_unique_key(keyword, values, retrieve and above is level)
 
+    combined, conditions = _combined_ranges(identifier, decoder, depth, model)
+    for clause, parameters in conditions:
+        query.where.append(clause)
+        query.parameters += parameters
     for tag in identifier.keys():
         keyword = keyword_for_tag(tag)
         if not keyword or keyword in _NOT_KEYS or tag >> 16 in (0, 2):
             continue
         query.returned.append(keyword)
         values = decoder.values(identifier, keyword) or []
-        if not values or values == ["*"]:
-            continue  # universal matching
+        if not values or values == ["*"] or keyword in combined:
+            continue  # universal matching, or matched with its date
         key_at = key_level(keyword, model)
         vr = value_representation(identifier.get_item(tag))
         if key_at is None or model.levels.index(key_at) > depth or vr == "SQ":
@@ -229,6 +233,56 @@ def parse_identifier(
         query.where.append(clause)
         query.parameters += parameters
     return query
+
+
+#: Date and time keys that range-match as one date-time when both are
+#: ranges (PS3.4 C.2.2.2.5.1).
+DATE_TIME_PAIRS = (
+    ("StudyDate", "StudyTime"),
+    ("SeriesDate", "SeriesTime"),
+    ("ContentDate", "ContentTime"),
+)
+#: A time key's value for an instance without one: the start of its day.
+_NO_TIME = "000000.000000"
+
+
+def _combined_ranges(
+    identifier: Dataset, decoder: TextDecoder, depth: int, model: InformationModel
+) -> tuple[set[str], list[tuple[str, list[Any]]]]:
+    """The keywords of each date and time pair that are both ranges (one
+    value each), which then match nothing more on their own, and the
+    condition of each pair: from the first date at the first time (the
+    start of that day without one) to the last date at the last time (the
+    end of that day without one)."""
+    keywords: set[str] = set()
+    conditions: list[tuple[str, list[Any]]] = []
+    for date_keyword, time_keyword in DATE_TIME_PAIRS:
+        dates = decoder.values(identifier, date_keyword) or []
+        times = decoder.values(identifier, time_keyword) or []
+        level = key_level(date_keyword, model)
+        if level is None or model.levels.index(level) > depth:
+            continue
+        if len(dates) != 1 or len(times) != 1:
+            continue
+        if "-" not in dates[0] or "-" not in times[0]:
+            continue
+        date_low, date_high = (v.strip() for v in dates[0].split("-", 1))
+        time_low, time_high = (v.strip() for v in times[0].split("-", 1))
+        date_column = KEYS[date_keyword].column
+        time_column = KEYS[time_keyword].column + "_key"
+        moment = f"({date_column} || COALESCE({time_column}, '{_NO_TIME}'))"
+        clauses, parameters = [], []
+        if date_low:
+            start = normal_time(time_low) if time_low else _NO_TIME
+            clauses.append(f"{moment} >= ?")
+            parameters.append(normal_date(date_low) + start)
+        if date_high:
+            end = normal_time(time_high or "23", upper=True)
+            clauses.append(f"{moment} <= ?")
+            parameters.append(normal_date(date_high) + end)
+        keywords |= {date_keyword, time_keyword}
+        conditions.append((f"({' AND '.join(clauses) or '1'})", parameters))
+    return keywords, conditions
 
 
 def _level(text: str | None, model: InformationModel) -> QueryRetrieveLevelValues:
@@ -276,7 +330,6 @@ def _condition(key: Key, values: list[str]) -> tuple[str, list[Any]]:
 def _one_value(key: Key, value: str) -> tuple[str, list[Any]]:
     """Single value, wildcard or range matching of one value."""
     column = key.column
-    # LIMITATION(LIM-071): a date range and a time range match separately.
     if key.matching in ("date", "time") and "-" in value:
         low, high = value.split("-", 1)
         normal = normal_date if key.matching == "date" else normal_time

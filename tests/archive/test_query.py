@@ -77,3 +77,73 @@ def test_archive_section():
 def test_archive_section_errors(text, message):
     with pytest.raises(ConfigError, match=message):
         parse_config(text)
+
+
+def test_date_and_time_ranges_match_as_one_date_time():
+    # PS3.4 C.2.2.2.5.1: from 15 March at 23:00 to 16 March at 02:00 (the
+    # whole minute: 0200 is a time to the minute).
+    ds = Dataset()
+    ds.QueryRetrieveLevel = "STUDY"
+    ds.StudyDate = "20240315-20240316"
+    ds.StudyTime = "2300-0200"
+    query = parse_identifier(ds, InformationModel.STUDY_ROOT)
+    moment = "(study_date || COALESCE(study_time_key, '000000.000000'))"
+    assert query.where == [f"({moment} >= ? AND {moment} <= ?)"]
+    assert query.parameters == ["20240315230000.000000", "20240316020059.999999"]
+    assert query.returned == ["StudyDate", "StudyTime"]
+
+
+@pytest.mark.parametrize(
+    ("date", "time", "where", "parameters"),
+    [
+        # Open ends: a time without its date's end has no end of its own.
+        ("20240315-", "2300-", [">="], ["20240315230000.000000"]),
+        ("-20240316", "-02", ["<="], ["20240316025959.999999"]),
+        ("20240315-20240316", "-02", [">=", "<="],
+         ["20240315000000.000000", "20240316025959.999999"]),
+    ],
+)  # fmt: skip
+def test_open_date_time_ranges(date, time, where, parameters):
+    ds = Dataset()
+    ds.QueryRetrieveLevel = "SERIES"
+    ds.StudyInstanceUID = "1.2.3"
+    ds.SeriesDate, ds.SeriesTime = date, time
+    query = parse_identifier(ds, InformationModel.STUDY_ROOT)
+    [clause] = [c for c in query.where if "series_date" in c]
+    assert [op for op in (">=", "<=") if op in clause] == where
+    assert query.parameters[: len(parameters)] == parameters
+
+
+def test_a_date_and_a_time_range_match_apart_when_the_date_is_one_day():
+    ds = Dataset()
+    ds.QueryRetrieveLevel = "STUDY"
+    ds.StudyDate = "20240315"
+    ds.StudyTime = "0800-1200"
+    query = parse_identifier(ds, InformationModel.STUDY_ROOT)
+    assert query.where == [
+        "(study_date = ?)",
+        "((study_time_key >= ? AND study_time_key <= ?))",
+    ]
+
+
+def test_combined_range_finds_the_studies_between(tmp_path):
+    from printserver.archive import Archive  # noqa: PLC0415
+    from tests.net.dicomtools import data_set_bytes, image  # noqa: PLC0415
+
+    archive = Archive(tmp_path / "data")
+    moments = {"A": ("20240315", "220000"), "B": ("20240315", "233000"),
+               "C": ("20240316", "010000"), "D": ("20240316", "230000"),
+               "E": ("20240316", "")}  # fmt: skip
+    for name, (date, time) in moments.items():
+        path = image(tmp_path, f"{name}.dcm", StudyDate=date, StudyTime=time,
+                     StudyID=name)  # fmt: skip
+        archive.store(data_set_bytes(path), "1.2.840.10008.1.2.1")
+    ds = Dataset()
+    ds.QueryRetrieveLevel = "STUDY"
+    ds.StudyDate = "20240315-20240316"
+    ds.StudyTime = "2300-0200"
+    ds.StudyID = ""
+    found = archive.find(parse_identifier(ds, InformationModel.STUDY_ROOT))
+    archive.close()
+    # E has no time: it counts as the start of its day, inside the range.
+    assert sorted(answer.StudyID for answer in found) == ["B", "C", "E"]
