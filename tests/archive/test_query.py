@@ -79,13 +79,19 @@ def test_archive_section_errors(text, message):
         parse_config(text)
 
 
+def identifier(level, **keys):
+    """A query identifier at *level* with *keys*."""
+    ds = Dataset()
+    ds.QueryRetrieveLevel = level
+    for keyword, value in keys.items():
+        setattr(ds, keyword, value)
+    return ds
+
+
 def test_date_and_time_ranges_match_as_one_date_time():
     # PS3.4 C.2.2.2.5.1: from 15 March at 23:00 to 16 March at 02:00 (the
     # whole minute: 0200 is a time to the minute).
-    ds = Dataset()
-    ds.QueryRetrieveLevel = "STUDY"
-    ds.StudyDate = "20240315-20240316"
-    ds.StudyTime = "2300-0200"
+    ds = identifier("STUDY", StudyDate="20240315-20240316", StudyTime="2300-0200")
     query = parse_identifier(ds, InformationModel.STUDY_ROOT)
     moment = "(study_date || COALESCE(study_time_key, '000000.000000'))"
     assert query.where == [f"({moment} >= ? AND {moment} <= ?)"]
@@ -104,10 +110,8 @@ def test_date_and_time_ranges_match_as_one_date_time():
     ],
 )  # fmt: skip
 def test_open_date_time_ranges(date, time, where, parameters):
-    ds = Dataset()
-    ds.QueryRetrieveLevel = "SERIES"
-    ds.StudyInstanceUID = "1.2.3"
-    ds.SeriesDate, ds.SeriesTime = date, time
+    ds = identifier("SERIES", StudyInstanceUID="1.2.3", SeriesDate=date,
+                    SeriesTime=time)  # fmt: skip
     query = parse_identifier(ds, InformationModel.STUDY_ROOT)
     [clause] = [c for c in query.where if "series_date" in c]
     assert [op for op in (">=", "<=") if op in clause] == where
@@ -115,10 +119,7 @@ def test_open_date_time_ranges(date, time, where, parameters):
 
 
 def test_a_date_and_a_time_range_match_apart_when_the_date_is_one_day():
-    ds = Dataset()
-    ds.QueryRetrieveLevel = "STUDY"
-    ds.StudyDate = "20240315"
-    ds.StudyTime = "0800-1200"
+    ds = identifier("STUDY", StudyDate="20240315", StudyTime="0800-1200")
     query = parse_identifier(ds, InformationModel.STUDY_ROOT)
     assert query.where == [
         "(study_date = ?)",
@@ -138,11 +139,8 @@ def test_combined_range_finds_the_studies_between(tmp_path):
         path = image(tmp_path, f"{name}.dcm", StudyDate=date, StudyTime=time,
                      StudyID=name)  # fmt: skip
         archive.store(data_set_bytes(path), "1.2.840.10008.1.2.1")
-    ds = Dataset()
-    ds.QueryRetrieveLevel = "STUDY"
-    ds.StudyDate = "20240315-20240316"
-    ds.StudyTime = "2300-0200"
-    ds.StudyID = ""
+    ds = identifier("STUDY", StudyDate="20240315-20240316", StudyTime="2300-0200",
+                    StudyID="")  # fmt: skip
     found = archive.find(parse_identifier(ds, InformationModel.STUDY_ROOT))
     archive.close()
     # E has no time: it counts as the start of its day, inside the range.
