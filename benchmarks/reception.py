@@ -6,7 +6,9 @@ server sets it on its own).  The time is dcmprscu's wall time from start to
 exit, best and median of --repeat runs per server.  Ours renders each film
 after it answers: the first line waits for that between jobs, the second
 sends jobs back to back so that rendering one overlaps receiving the next.
-dcmprscp only stores what it receives.
+dcmprscp only stores what it receives.  A third line is the floor of our
+network stack: a pynetdicom Print SCP as it comes, whose handlers answer
+success and keep nothing.
 
     python benchmarks/reception.py [--repeat N]
 """
@@ -14,6 +16,7 @@ dcmprscp only stores what it receives.
 import argparse
 import os
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -46,6 +49,12 @@ Type = PRINTER
 Aetitle = DCMPRSCP
 Hostname = 127.0.0.1
 Port = {theirs}
+{common}
+[FLOOR]
+Type = PRINTER
+Aetitle = FLOOR
+Hostname = 127.0.0.1
+Port = {floor}
 {common}
 {local}
 """
@@ -87,7 +96,67 @@ def time_runs(
     return times
 
 
-def prepare(work: Path, ours: int, theirs: int) -> tuple[Path, Path]:
+def floor_server(port: int) -> None:
+    """A pynetdicom Print SCP that keeps nothing (run in a subprocess): the
+    floor of the network stack our server is built on, as it comes."""
+    # Only in that process.
+    from pydicom.dataset import Dataset  # noqa: PLC0415
+    from pydicom.uid import generate_uid  # noqa: PLC0415
+    from pynetdicom import AE, ALL_TRANSFER_SYNTAXES, evt  # noqa: PLC0415
+    from pynetdicom.sop_class import (  # type: ignore[attr-defined]  # noqa: PLC0415
+        BasicGrayscaleImageBox,
+        BasicGrayscalePrintManagementMeta,
+        PresentationLUT,
+        Printer,
+    )
+
+    ae = AE(ae_title="FLOOR")
+    ae.maximum_pdu_size = 262144
+    for abstract_syntax in (BasicGrayscalePrintManagementMeta, PresentationLUT):
+        ae.add_supported_context(abstract_syntax, ALL_TRANSFER_SYNTAXES[:3])
+
+    def create(event: evt.Event) -> tuple[int, Dataset]:
+        request = event.attribute_list
+        reply = Dataset()
+        if "ImageDisplayFormat" in request:  # a film box: name its boxes
+            columns, rows = str(request.ImageDisplayFormat).split("\\")[1].split(",")
+            reply.ReferencedImageBoxSequence = []
+            for _ in range(int(columns) * int(rows)):
+                item = Dataset()
+                item.ReferencedSOPClassUID = BasicGrayscaleImageBox
+                item.ReferencedSOPInstanceUID = generate_uid()
+                reply.ReferencedImageBoxSequence.append(item)
+        if event.request.AffectedSOPInstanceUID is None:
+            # dcmprscu leaves the UID to us; pynetdicom moves it from here
+            # into the response command.
+            reply.AffectedSOPInstanceUID = generate_uid()
+        return 0, reply
+
+    def get(event: evt.Event) -> tuple[int, Dataset]:
+        reply = Dataset()
+        if event.request.RequestedSOPClassUID == Printer:
+            reply.PrinterStatus, reply.PrinterStatusInfo = "NORMAL", "NORMAL"
+        return 0, reply
+
+    def nodelay(event: evt.Event) -> None:
+        sock = event.assoc.dul.socket
+        if sock is not None and sock.socket is not None:
+            sock.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    ae.start_server(
+        ("127.0.0.1", port),
+        evt_handlers=[
+            (evt.EVT_CONN_OPEN, nodelay),
+            (evt.EVT_N_CREATE, create),
+            (evt.EVT_N_GET, get),
+            (evt.EVT_N_SET, lambda e: (0, Dataset())),
+            (evt.EVT_N_ACTION, lambda e: (0, None)),
+            (evt.EVT_N_DELETE, lambda e: 0),
+        ],
+    )
+
+
+def prepare(work: Path, ours: int, theirs: int, floor: int) -> tuple[Path, Path]:
     """DCMTK's configurations (client, and dcmprscp's) and the film's
     Stored Print object, a STANDARD\\4,5 17INX17IN film, in *work*."""
     for sub in ("log", "spool", "database", "lut", "scp-database", "data"):
@@ -95,6 +164,7 @@ def prepare(work: Path, ours: int, theirs: int) -> tuple[Path, Path]:
     printers = PRINTER.format(
         ours=ours,
         theirs=theirs,
+        floor=floor,
         common=COMMON,
         local=LOCAL_PRINTER.format(port=theirs, display_formats="1,1\\4,5"),
     )
@@ -114,7 +184,11 @@ def prepare(work: Path, ours: int, theirs: int) -> tuple[Path, Path]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--floor-server", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.floor_server:
+        floor_server(args.floor_server)
+        return 0
     for tool in ("dcmpsprt", "dcmprscu", "dcmprscp"):
         if shutil.which(tool) is None:
             print(f"{tool} not found: install the Debian package dcmtk")
@@ -122,22 +196,24 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        ours, theirs = free_port(), free_port()
-        config, scp_config = prepare(work, ours, theirs)
+        ours, theirs, floor = free_port(), free_port(), free_port()
+        config, scp_config = prepare(work, ours, theirs, floor)
         [stored_print] = (work / "database").glob("SP_*.dcm")
 
         servers = [
             start_printserver(ours, work / "data"),
             start_dcmprscp(work, scp_config),
+            subprocess.Popen([sys.executable, __file__, "--floor-server", str(floor)]),
         ]
         try:
-            wait_for_port(ours)
-            wait_for_port(theirs)
+            for port in (ours, theirs, floor):
+                wait_for_port(port)
             results = {}
             runs = (
                 ("printserver", "OURS", work / "data"),
                 ("  rendering alongside", "OURS", None),
                 ("dcmprscp", "THEIRS", None),
+                ("pynetdicom (no-op SCP)", "FLOOR", None),
             )
             for name, target, settle in runs:
                 command = [
@@ -162,6 +238,10 @@ def main() -> int:
         results["dcmprscp"]
     )
     print(f"ratio printserver / dcmprscp (median): {ratio:.2f}")
+    floor = statistics.median(results["pynetdicom (no-op SCP)"]) / statistics.median(
+        results["dcmprscp"]
+    )
+    print(f"ratio pynetdicom floor / dcmprscp (median): {floor:.2f}")
     return 0
 
 
