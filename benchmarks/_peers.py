@@ -6,6 +6,7 @@ format written here.
 """
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -86,8 +87,79 @@ def start_dcmprscp(work: Path, config: Path) -> subprocess.Popen[bytes]:
     )
 
 
+def print_floor_server(port: int, max_associations: int = 64) -> None:
+    """A pynetdicom Print SCP that keeps nothing (run in a subprocess): the
+    floor of the network stack our server is built on, as it comes."""
+    # Only in that process.
+    from pydicom.dataset import Dataset  # noqa: PLC0415
+    from pydicom.uid import generate_uid  # noqa: PLC0415
+    from pynetdicom import AE, ALL_TRANSFER_SYNTAXES, evt  # noqa: PLC0415
+    from pynetdicom.sop_class import (  # type: ignore[attr-defined]  # noqa: PLC0415
+        BasicGrayscaleImageBox,
+        BasicGrayscalePrintManagementMeta,
+        PresentationLUT,
+        Printer,
+    )
+
+    ae = AE(ae_title="FLOOR")
+    ae.maximum_pdu_size = 262144
+    ae.maximum_associations = max_associations
+    for abstract_syntax in (BasicGrayscalePrintManagementMeta, PresentationLUT):
+        ae.add_supported_context(abstract_syntax, ALL_TRANSFER_SYNTAXES[:3])
+
+    def create(event: evt.Event) -> tuple[int, Dataset]:
+        request = event.attribute_list
+        reply = Dataset()
+        if "ImageDisplayFormat" in request:  # a film box: name its boxes
+            columns, rows = str(request.ImageDisplayFormat).split("\\")[1].split(",")
+            reply.ReferencedImageBoxSequence = []
+            for _ in range(int(columns) * int(rows)):
+                item = Dataset()
+                item.ReferencedSOPClassUID = BasicGrayscaleImageBox
+                item.ReferencedSOPInstanceUID = generate_uid()
+                reply.ReferencedImageBoxSequence.append(item)
+        if event.request.AffectedSOPInstanceUID is None:
+            # dcmprscu leaves the UID to us; pynetdicom moves it from here
+            # into the response command.
+            reply.AffectedSOPInstanceUID = generate_uid()
+        return 0, reply
+
+    def get(event: evt.Event) -> tuple[int, Dataset]:
+        reply = Dataset()
+        if event.request.RequestedSOPClassUID == Printer:
+            reply.PrinterStatus, reply.PrinterStatusInfo = "NORMAL", "NORMAL"
+        return 0, reply
+
+    def nodelay(event: evt.Event) -> None:
+        sock = event.assoc.dul.socket
+        if sock is not None and sock.socket is not None:
+            sock.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    ae.start_server(
+        ("127.0.0.1", port),
+        evt_handlers=[
+            (evt.EVT_CONN_OPEN, nodelay),
+            (evt.EVT_N_CREATE, create),
+            (evt.EVT_N_GET, get),
+            (evt.EVT_N_SET, lambda e: (0, Dataset())),
+            (evt.EVT_N_ACTION, lambda e: (0, None)),
+            (evt.EVT_N_DELETE, lambda e: 0),
+        ],
+    )
+
+
+def start_print_floor(port: int) -> subprocess.Popen[bytes]:
+    """``print_floor_server`` on 127.0.0.1:*port*, as its own process."""
+    return subprocess.Popen([sys.executable, __file__, "--print-floor", str(port)])
+
+
 def stop(servers: list[subprocess.Popen[bytes]]) -> None:
     """Stop the servers we started, each by its process."""
     for server in servers:
         server.terminate()
         server.wait(30)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--print-floor"]:
+        print_floor_server(int(sys.argv[2]))

@@ -16,7 +16,6 @@ success and keep nothing.
 import argparse
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,6 +29,7 @@ from _peers import (
     GENERAL,
     LOCAL_PRINTER,
     start_dcmprscp,
+    start_print_floor,
     start_printserver,
     stop,
 )
@@ -96,66 +96,6 @@ def time_runs(
     return times
 
 
-def floor_server(port: int) -> None:
-    """A pynetdicom Print SCP that keeps nothing (run in a subprocess): the
-    floor of the network stack our server is built on, as it comes."""
-    # Only in that process.
-    from pydicom.dataset import Dataset  # noqa: PLC0415
-    from pydicom.uid import generate_uid  # noqa: PLC0415
-    from pynetdicom import AE, ALL_TRANSFER_SYNTAXES, evt  # noqa: PLC0415
-    from pynetdicom.sop_class import (  # type: ignore[attr-defined]  # noqa: PLC0415
-        BasicGrayscaleImageBox,
-        BasicGrayscalePrintManagementMeta,
-        PresentationLUT,
-        Printer,
-    )
-
-    ae = AE(ae_title="FLOOR")
-    ae.maximum_pdu_size = 262144
-    for abstract_syntax in (BasicGrayscalePrintManagementMeta, PresentationLUT):
-        ae.add_supported_context(abstract_syntax, ALL_TRANSFER_SYNTAXES[:3])
-
-    def create(event: evt.Event) -> tuple[int, Dataset]:
-        request = event.attribute_list
-        reply = Dataset()
-        if "ImageDisplayFormat" in request:  # a film box: name its boxes
-            columns, rows = str(request.ImageDisplayFormat).split("\\")[1].split(",")
-            reply.ReferencedImageBoxSequence = []
-            for _ in range(int(columns) * int(rows)):
-                item = Dataset()
-                item.ReferencedSOPClassUID = BasicGrayscaleImageBox
-                item.ReferencedSOPInstanceUID = generate_uid()
-                reply.ReferencedImageBoxSequence.append(item)
-        if event.request.AffectedSOPInstanceUID is None:
-            # dcmprscu leaves the UID to us; pynetdicom moves it from here
-            # into the response command.
-            reply.AffectedSOPInstanceUID = generate_uid()
-        return 0, reply
-
-    def get(event: evt.Event) -> tuple[int, Dataset]:
-        reply = Dataset()
-        if event.request.RequestedSOPClassUID == Printer:
-            reply.PrinterStatus, reply.PrinterStatusInfo = "NORMAL", "NORMAL"
-        return 0, reply
-
-    def nodelay(event: evt.Event) -> None:
-        sock = event.assoc.dul.socket
-        if sock is not None and sock.socket is not None:
-            sock.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    ae.start_server(
-        ("127.0.0.1", port),
-        evt_handlers=[
-            (evt.EVT_CONN_OPEN, nodelay),
-            (evt.EVT_N_CREATE, create),
-            (evt.EVT_N_GET, get),
-            (evt.EVT_N_SET, lambda e: (0, Dataset())),
-            (evt.EVT_N_ACTION, lambda e: (0, None)),
-            (evt.EVT_N_DELETE, lambda e: 0),
-        ],
-    )
-
-
 def prepare(work: Path, ours: int, theirs: int, floor: int) -> tuple[Path, Path]:
     """DCMTK's configurations (client, and dcmprscp's) and the film's
     Stored Print object, a STANDARD\\4,5 17INX17IN film, in *work*."""
@@ -184,11 +124,7 @@ def prepare(work: Path, ours: int, theirs: int, floor: int) -> tuple[Path, Path]
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--floor-server", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.floor_server:
-        floor_server(args.floor_server)
-        return 0
     for tool in ("dcmpsprt", "dcmprscu", "dcmprscp"):
         if shutil.which(tool) is None:
             print(f"{tool} not found: install the Debian package dcmtk")
@@ -203,7 +139,7 @@ def main() -> int:
         servers = [
             start_printserver(ours, work / "data"),
             start_dcmprscp(work, scp_config),
-            subprocess.Popen([sys.executable, __file__, "--floor-server", str(floor)]),
+            start_print_floor(floor),
         ]
         try:
             for port in (ours, theirs, floor):

@@ -10,7 +10,9 @@ films accepted per minute (over the whole run), the N-ACTION reply latency
 seen by the clients (median, p99) and the failures, against the goals of
 issue #5.
 
-The peer is DCMTK's dcmprscp under the same load in the same run.  It serves
+The peers, under the same load in the same run: DCMTK's dcmprscp, and a
+pynetdicom Print SCP that keeps nothing (the floor of the network library
+our server is built on).  dcmprscp serves
 one association at a time, so its clients queue and its latency is that of
 one client alone; it stores the films and renders nothing.
 
@@ -37,6 +39,7 @@ from _peers import (
     LOCAL_PRINTER,
     dcmtk_folders,
     start_dcmprscp,
+    start_print_floor,
     start_printserver,
     stop,
 )
@@ -229,11 +232,46 @@ def report(name: str, tally: Tally, seconds: float) -> dict[str, float]:
     return {"per_minute": per_minute, "p99": p99, "failures": len(tally.failures)}
 
 
+def run_peers(
+    work: Path, args: argparse.Namespace, theirs: int, floor: int
+) -> tuple[tuple[Tally, float] | None, tuple[Tally, float] | None]:
+    """The same load on dcmprscp and on the no-op pynetdicom SCP, unless
+    the options skip them."""
+    peer = None
+    if not args.no_peer:
+        dcmtk_folders(work)
+        scp_config = work / "dcmprscp.cfg"
+        scp_config.write_text(
+            GENERAL.format(work=work, database="database")
+            + "[[COMMUNICATION]]\n"
+            + LOCAL_PRINTER.format(port=theirs, display_formats="2,2")
+        )
+        dcmprscp = start_dcmprscp(work, scp_config)
+        try:
+            wait_for_port(theirs)
+            peer = run_load(theirs, "DCMPRSCP", args.clients, args.films)
+        finally:
+            stop([dcmprscp])
+
+    floor_run = None
+    if not args.no_floor:
+        floor_server = start_print_floor(floor)
+        try:
+            wait_for_port(floor)
+            floor_run = run_load(floor, "FLOOR", args.clients, args.films)
+        finally:
+            stop([floor_server])
+    return peer, floor_run
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=10)
     parser.add_argument("--films", type=int, default=20)
     parser.add_argument("--no-peer", action="store_true", help="skip dcmprscp")
+    parser.add_argument(
+        "--no-floor", action="store_true", help="skip the no-op pynetdicom SCP"
+    )
     parser.add_argument(
         "--no-render", action="store_true", help="printer disabled: jobs stay queued"
     )
@@ -241,7 +279,7 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        ours, theirs = free_port(), free_port()
+        ours, theirs, floor = free_port(), free_port(), free_port()
         config = work / "printserver.toml"
         config.write_text(CONFIG.format(clients=args.clients))
         if args.no_render:
@@ -259,21 +297,7 @@ def main() -> int:
             stop([server])
         done = sum(job["state"] == "done" for job in jobs)
 
-        peer = None
-        if not args.no_peer:
-            dcmtk_folders(work)
-            scp_config = work / "dcmprscp.cfg"
-            scp_config.write_text(
-                GENERAL.format(work=work, database="database")
-                + "[[COMMUNICATION]]\n"
-                + LOCAL_PRINTER.format(port=theirs, display_formats="2,2")
-            )
-            dcmprscp = start_dcmprscp(work, scp_config)
-            try:
-                wait_for_port(theirs)
-                peer = run_load(theirs, "DCMPRSCP", args.clients, args.films)
-            finally:
-                stop([dcmprscp])
+        peer, floor_run = run_peers(work, args, theirs, floor)
 
     print(
         f"{args.clients} clients x {args.films} films, STANDARD\\2,2 of 256x256 "
@@ -284,6 +308,9 @@ def main() -> int:
           "after the load")  # fmt: skip
     if peer is not None:
         report("dcmprscp", *peer)
+    if floor_run is not None:
+        report("pynetdicom", *floor_run)
+        print(f"{'':12} (a pynetdicom Print SCP that keeps nothing: the floor)")
     goals = [
         ("no failure", figures["failures"] == 0, f"{figures['failures']:.0f}"),
         (
