@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 #: The [[GENERAL]] part of a dcmpstat configuration, for *work*.
 GENERAL = """[[GENERAL]]
@@ -87,6 +88,14 @@ def start_dcmprscp(work: Path, config: Path) -> subprocess.Popen[bytes]:
     )
 
 
+def nodelay(event: Any) -> None:
+    """An EVT_CONN_OPEN handler: no Nagle stall on each small DIMSE message,
+    as our server and a modality should have it."""
+    sock = event.assoc.dul.socket
+    if sock is not None and sock.socket is not None:
+        sock.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
 def print_floor_server(port: int, max_associations: int = 64) -> None:
     """A pynetdicom Print SCP that keeps nothing (run in a subprocess): the
     floor of the network stack our server is built on, as it comes."""
@@ -129,11 +138,6 @@ def print_floor_server(port: int, max_associations: int = 64) -> None:
         if event.request.RequestedSOPClassUID == Printer:
             reply.PrinterStatus, reply.PrinterStatusInfo = "NORMAL", "NORMAL"
         return 0, reply
-
-    def nodelay(event: evt.Event) -> None:
-        sock = event.assoc.dul.socket
-        if sock is not None and sock.socket is not None:
-            sock.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     ae.start_server(
         ("127.0.0.1", port),

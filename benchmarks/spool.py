@@ -22,7 +22,6 @@ one client alone; it stores the films and renders nothing.
 import argparse
 import json
 import multiprocessing
-import socket
 import statistics
 import sys
 import tempfile
@@ -38,6 +37,7 @@ from _peers import (
     GENERAL,
     LOCAL_PRINTER,
     dcmtk_folders,
+    nodelay,
     start_dcmprscp,
     start_print_floor,
     start_printserver,
@@ -98,13 +98,6 @@ def image_item(value: int) -> Dataset:
     return item
 
 
-def _nodelay(event: evt.Event) -> None:
-    # As a modality should: no Nagle stall on each small DIMSE message.
-    sock = event.assoc.dul.socket
-    if sock is not None and sock.socket is not None:
-        sock.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-
 def print_film(assoc: object, session_uid: str, number: int, tally: Tally) -> None:
     """One film: film box, four images, N-ACTION (timed), N-DELETE."""
     film_box = Dataset()
@@ -160,7 +153,7 @@ def client(port: int, called_ae: str, index: int, films: int, start: Any) -> Tal
         "127.0.0.1",
         port,
         ae_title=called_ae,
-        evt_handlers=[(evt.EVT_CONN_OPEN, _nodelay)],
+        evt_handlers=[(evt.EVT_CONN_OPEN, nodelay)],
     )
     if not assoc.is_established:
         tally.failed("association refused")

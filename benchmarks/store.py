@@ -15,7 +15,6 @@ as ours) whose handler only answers success.
 import argparse
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,6 +23,7 @@ import time
 from pathlib import Path
 
 from _dicom import free_port, wait_for_port, write_ct_images
+from _peers import nodelay
 from pydicom.uid import ExplicitVRLittleEndian
 
 
@@ -50,11 +50,6 @@ def floor_server(port: int) -> None:
     ae.maximum_pdu_size = 262144
     for cx in StoragePresentationContexts:
         ae.add_supported_context(cx.abstract_syntax, ExplicitVRLittleEndian)
-
-    def nodelay(event: evt.Event) -> None:
-        sock = event.assoc.dul.socket
-        if sock is not None and sock.socket is not None:
-            sock.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     ae.start_server(
         ("127.0.0.1", port),
