@@ -92,17 +92,22 @@ class _Wake(FileSystemEventHandler):
         moved_dir = event.is_directory and event.event_type == "moved"
         if not moved_dir and not any(p.endswith(self.NAMES) for p in paths):
             return
+        job_id = self._job_of(Path(paths[1] or paths[0]), moved_dir)
+        if job_id is None:
+            return
         try:
-            self.wake(self._job_of(Path(paths[1] or paths[0]), moved_dir))
+            self.wake(job_id)
         except Exception:  # the watchdog callback is a boundary
             logger.exception("spool watch callback failed")
 
-    def _job_of(self, path: Path, moved_dir: bool) -> str:
+    def _job_of(self, path: Path, moved_dir: bool) -> str | None:
         """The job a changed file belongs to; empty for anything else
-        (printers.json), which needs the whole spool looked at."""
+        (printers.json), which needs the whole spool looked at; None for a
+        job still being written (``.incoming-*``): its rename into place
+        names it once it is whole."""
         job_dir = path if moved_dir else path.parent
-        if job_dir.parent == self.jobs_dir and not job_dir.name.startswith("."):
-            return job_dir.name
+        if job_dir.parent == self.jobs_dir:
+            return None if job_dir.name.startswith(".") else job_dir.name
         return ""
 
 

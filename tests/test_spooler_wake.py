@@ -33,3 +33,13 @@ def test_other_files_wake_nobody(tmp_path):
     jobs = tmp_path / "jobs"
     event = FileModifiedEvent(str(jobs / "20261204-1" / "film-1-box-1.npy"))
     assert woken_by(event, jobs) == []
+
+
+def test_a_job_being_written_wakes_nobody_until_its_rename(tmp_path):
+    # Its job.json and state.json are written in .incoming-*: looking at
+    # the whole spool for each of them made every new job cost a scan of
+    # every job.
+    jobs = tmp_path / "jobs"
+    for name in ("job.json", "state.json"):
+        event = FileModifiedEvent(str(jobs / ".incoming-20261204-3" / name))
+        assert woken_by(event, jobs) == []

@@ -219,6 +219,11 @@ class PrintSCP:
             handlers.append((event, self._answer, [operation]))
 
         install_reactor_waits()
+        if not logging.getLogger("pynetdicom").isEnabledFor(logging.DEBUG):
+            # pynetdicom's standard handlers format a DEBUG report of every
+            # PDU and DIMSE message, read by no one below DEBUG: on a busy
+            # server that is CPU every association thread waits for.
+            pynetdicom_config.LOG_HANDLER_LEVEL = "none"
         ae = self._make_ae()
         address = (self.config.server.host, self.config.server.port)
         server = ae.start_server(address, block=False, evt_handlers=handlers)
