@@ -139,6 +139,7 @@ def source_image(ds: Dataset) -> SourceImage:
         pixels = ds.pixel_array
         photometric = str(ds.get("PhotometricInterpretation", "MONOCHROME2"))
         if int(ds.get("NumberOfFrames", 1) or 1) > 1:
+            # LIMITATION(LIM-010): a multi-frame image prints its first frame.
             pixels = pixels[0]
         bits_stored = int(ds.get("BitsStored", 8))
         signed = bool(ds.get("PixelRepresentation", 0))

@@ -98,3 +98,21 @@ def test_lim_072_received_instances_are_not_deleted_for_room(tmp_path):
     assert archive.retention.purge("room", room_for=size).count == 0
     archive.close()
     assert stored.path.exists()
+
+
+def test_lim_010_a_multi_frame_file_prints_its_first_frame():
+    import numpy as np  # noqa: PLC0415
+    from pydicom.dataset import Dataset  # noqa: PLC0415
+
+    from printserver.direct import source_image  # noqa: PLC0415
+
+    ds = Dataset()
+    ds.file_meta = Dataset()
+    ds.file_meta.TransferSyntaxUID = "1.2.840.10008.1.2.1"
+    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+    ds.NumberOfFrames, ds.Rows, ds.Columns = 3, 2, 2
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 8, 8, 7, 0
+    ds.PixelData = bytes([10] * 4 + [20] * 4 + [30] * 4)
+    image = source_image(ds)
+    assert image.pixels.tolist() == [[10, 10], [10, 10]]  # frames 2 and 3: gone
+    assert np.asarray(image.pixels).shape == (2, 2)
