@@ -1,4 +1,4 @@
-"""Films frozen as JSON plus ``.npy`` pixel files, and back.
+"""Films frozen as JSON plus their pixels in one file, and back.
 
 Part of the spool layer: what ``job.json`` says of each film.  Generic over
 the fields of ``Film`` and ``SourceImage``, so a new field is kept without a
@@ -57,10 +57,20 @@ def _decode(name: str, value: Any) -> Any:
     return value
 
 
+#: The file of a job that holds every image's pixels, one after another.
+PIXELS_FILE = "pixels.bin"
+
+
 def film_to_json(
-    film: Film, index: int
-) -> tuple[dict[str, Any], list[tuple[str, np.ndarray]]]:
-    """JSON description of film *index* plus the pixel arrays it refers to."""
+    film: Film, index: int, offset: int = 0
+) -> tuple[dict[str, Any], list[np.ndarray]]:
+    """JSON description of film *index* plus the pixel arrays it refers to.
+
+    The arrays go into ``PIXELS_FILE`` one after another, this film's from
+    *offset* on; each image's item says where its own bytes lie.  One file
+    rather than one per image: each file costs the N-ACTION four system
+    calls, each a wait for the GIL while other associations are busy.
+    """
     description = {
         f.name: _encode(getattr(film, f.name))
         for f in fields(Film)
@@ -70,17 +80,40 @@ def film_to_json(
     images = []
     arrays = []
     for position, image in sorted(film.images.items()):
-        name = f"film-{index}-box-{position}.npy"
-        arrays.append((name, image.pixels))
+        pixels = np.ascontiguousarray(image.pixels)
+        arrays.append(pixels)
         item = {
             f.name: _encode(getattr(image, f.name))
             for f in fields(SourceImage)
             if f.name != "pixels"
         }
-        item.update(position=position, file=name)
+        item.update(
+            position=position,
+            file=PIXELS_FILE,
+            offset=offset,
+            dtype=pixels.dtype.str,
+            shape=list(pixels.shape),
+        )
+        offset += pixels.nbytes
         images.append(item)
     description["images"] = images
     return description, arrays
+
+
+def _pixels(job_dir: Path, item: dict[str, Any]) -> np.ndarray:
+    """An image's pixels: a slice of ``PIXELS_FILE``, or a ``.npy`` file of
+    its own (jobs spooled before the single file)."""
+    path = job_dir / Path(str(item["file"])).name  # never out of the job
+    if "offset" not in item:
+        saved: np.ndarray = np.load(path, allow_pickle=False)
+        return saved
+    shape = tuple(int(n) for n in item["shape"])
+    count = int(np.prod(shape))
+    pixels = np.fromfile(path, np.dtype(item["dtype"]), count, offset=item["offset"])
+    if pixels.size != count:
+        raise ValueError(f"{item['file']} is shorter than job.json says")
+    shaped: np.ndarray = pixels.reshape(shape)
+    return shaped
 
 
 def film_from_json(job_dir: Path, description: dict[str, Any]) -> Film:
@@ -92,8 +125,9 @@ def film_from_json(job_dir: Path, description: dict[str, Any]) -> Film:
             for f in fields(SourceImage)
             if f.name in item and f.name != "pixels"
         }
-        pixels = np.load(job_dir / item["file"], allow_pickle=False)
-        images[int(item["position"])] = SourceImage(pixels=pixels, **values)
+        images[int(item["position"])] = SourceImage(
+            pixels=_pixels(job_dir, item), **values
+        )
     values = {
         f.name: _decode(f.name, description[f.name])
         for f in fields(Film)

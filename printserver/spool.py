@@ -2,7 +2,8 @@
 
 A job is ``<data>/jobs/<id>/``: ``job.json`` (what was asked, written once),
 ``state.json`` (where it stands, replaced by write-fsync-rename) and the
-received pixels as ``.npy`` files.  A job is on disk and fsynced before the
+received pixels in ``pixels.bin`` (``.npy`` files in jobs of earlier
+versions).  A job is on disk and fsynced before the
 modality hears success.  The server, the admin CLI and the web page all work
 on these files; a lock file per job keeps their updates apart.
 
@@ -26,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from printserver._jobfile import film_from_json, film_to_json
+from printserver._jobfile import PIXELS_FILE, film_from_json, film_to_json
 from printserver.errors import SpoolError
 from printserver.layout import ImageDisplayFormatError, parse_image_display_format
 from printserver.render import Film
@@ -114,18 +115,23 @@ class _NewFolder:
     them all to the journal at once, and the others find little left to
     do.  Each file costs four system calls (open, writev, fsync, close):
     each one lets go of the GIL and must take it back, which is what costs
-    when other threads are busy.
+    when other threads are busy.  So the folder is opened once, its files
+    are created relative to it and it is fsynced through the same handle.
     """
 
     def __init__(self, folder: Path):
         self.folder = folder
         self._fds: list[int] = []
+        self._dir_fd: int | None = None
 
     def write(self, name: str, *chunks: bytes | memoryview) -> None:
         """Write a new file *name* of *chunks* (not yet durable)."""
-        fd = os.open(self.folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        if self._dir_fd is None:
+            self._dir_fd = os.open(self.folder, os.O_RDONLY | os.O_DIRECTORY)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+        fd = os.open(name, flags, 0o644, dir_fd=self._dir_fd)
         self._fds.append(fd)
-        views = [memoryview(c).cast("B") for c in chunks]
+        views = [memoryview(c).cast("B") for c in chunks if len(c)]
         while views:
             done = os.writev(fd, views)
             while views and done >= len(views[0]):
@@ -147,14 +153,20 @@ class _NewFolder:
         """Make every file written, and the folder's entries, durable."""
         for fd in self._fds:
             os.fsync(fd)
+        if self._dir_fd is None:
+            fsync_dir(self.folder)
+        else:
+            os.fsync(self._dir_fd)
         self.close()
-        fsync_dir(self.folder)
 
     def close(self) -> None:
         """Close the files (after a failure: nothing is durable)."""
         for fd in self._fds:
             os.close(fd)
         self._fds = []
+        if self._dir_fd is not None:
+            os.close(self._dir_fd)
+            self._dir_fd = None
 
 
 def write_durable(path: Path, data: bytes) -> None:
@@ -246,11 +258,14 @@ class Spool:
     @staticmethod
     def _write_films(files: _NewFolder, films: list[Film]) -> list[dict[str, Any]]:
         descriptions = []
+        chunks: list[memoryview] = []
+        offset = 0
         for index, film in enumerate(films, start=1):
-            description, arrays = film_to_json(film, index)
+            description, arrays = film_to_json(film, index, offset)
             descriptions.append(description)
-            for name, pixels in arrays:
-                files.write_array(name, pixels)
+            chunks += [pixels.data for pixels in arrays]
+            offset += sum(pixels.nbytes for pixels in arrays)
+        files.write(PIXELS_FILE, *chunks)
         return descriptions
 
     def _commit(
@@ -508,11 +523,16 @@ class Spool:
         files = _NewFolder(incoming)
         try:
             incoming.mkdir()
-            for npy in source.glob("*.npy"):
+            pixel_files = {
+                Path(str(item["file"])).name
+                for film in job["films"]
+                for item in film["images"]
+            }
+            for name in sorted(pixel_files):
                 try:
-                    os.link(npy, incoming / npy.name)
+                    os.link(source / name, incoming / name)
                 except OSError:
-                    files.write(npy.name, npy.read_bytes())
+                    files.write(name, (source / name).read_bytes())
             job.update(
                 id=new_id,
                 created=now_iso(),

@@ -18,9 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.events import (
+    DirMovedEvent,
+    FileMovedEvent,
+    FileSystemEvent,
+    FileSystemEventHandler,
+)
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
+from watchdog.observers.inotify import InotifyObserver
 
 from printserver.config import Config, PrinterConfig
 from printserver.outputs import Delivery, OutputError, PrinterStatus, make_output
@@ -80,6 +86,12 @@ class _Wake(FileSystemEventHandler):
 
     #: Names whose change can make a job printable.
     NAMES = ("state.json", "job.json", "printers.json")
+
+    #: Every file that matters is replaced by a rename (``write_atomic``) and
+    #: a new job arrives as a renamed folder: renames are all the watch asks
+    #: the kernel for.  Each write, open and close of a job's files came as
+    #: an event to decode and drop, a tenth of the server's time under load.
+    EVENTS = (FileMovedEvent, DirMovedEvent)
 
     def __init__(self, wake: Callable[[str], None], jobs_dir: Path):
         self.wake = wake
@@ -170,8 +182,18 @@ class Spooler:
         poller.start()
         observer = self._make_observer()
         handler = _Wake(self.wake, self.spool.jobs_dir)
-        observer.schedule(handler, str(self.spool.jobs_dir), recursive=True)
-        observer.schedule(handler, str(self.spool.data_root), recursive=False)
+        # Filtered in the kernel by inotify; a polling observer (the tests')
+        # sees a replaced file as deleted and created, and filters nothing
+        # that it would not have to look at anyway.
+        events: list[type[FileSystemEvent]] | None = None
+        if isinstance(observer, InotifyObserver):
+            events = list(_Wake.EVENTS)
+        observer.schedule(
+            handler, str(self.spool.jobs_dir), recursive=True, event_filter=events
+        )
+        observer.schedule(
+            handler, str(self.spool.data_root), recursive=False, event_filter=events
+        )
         observer.daemon = True
         observer.start()
         self._observer = observer
@@ -262,6 +284,10 @@ class Spooler:
             self.spool.purge(timedelta(days=days))
 
     def _run(self) -> None:
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+        except OSError:
+            pass
         while not self._stopping.is_set():
             self._beat()
             try:

@@ -1,7 +1,9 @@
 """The spooler's watch: a change to one job's files wakes the spooler for
-that job alone; anything else (printers.json) for the whole spool."""
+that job alone; anything else (printers.json) for the whole spool.  Files
+change by a rename into place (write_atomic), and that is all the watch
+asks the kernel for."""
 
-from watchdog.events import DirMovedEvent, FileModifiedEvent
+from watchdog.events import DirMovedEvent, FileMovedEvent
 
 from printserver.spooler import _Wake
 
@@ -12,9 +14,18 @@ def woken_by(event, jobs_dir):
     return calls
 
 
+def replaced(path):
+    """The event of write_atomic's rename of a temporary file onto *path*."""
+    return FileMovedEvent(str(path.with_name(f".{path.name}.9-9.tmp")), str(path))
+
+
+def test_the_watch_asks_for_renames_only():
+    assert _Wake.EVENTS == (FileMovedEvent, DirMovedEvent)
+
+
 def test_a_state_change_names_its_job(tmp_path):
     jobs = tmp_path / "jobs"
-    event = FileModifiedEvent(str(jobs / "20261204-1" / "state.json"))
+    event = replaced(jobs / "20261204-1" / "state.json")
     assert woken_by(event, jobs) == ["20261204-1"]
 
 
@@ -25,13 +36,13 @@ def test_a_new_job_folder_names_its_job(tmp_path):
 
 
 def test_printers_json_wakes_for_every_job(tmp_path):
-    event = FileModifiedEvent(str(tmp_path / "printers.json"))
+    event = replaced(tmp_path / "printers.json")
     assert woken_by(event, tmp_path / "jobs") == [""]
 
 
 def test_other_files_wake_nobody(tmp_path):
     jobs = tmp_path / "jobs"
-    event = FileModifiedEvent(str(jobs / "20261204-1" / "film-1-box-1.npy"))
+    event = replaced(jobs / "20261204-1" / "out" / "job.ps")
     assert woken_by(event, jobs) == []
 
 
@@ -41,5 +52,5 @@ def test_a_job_being_written_wakes_nobody_until_its_rename(tmp_path):
     # every job.
     jobs = tmp_path / "jobs"
     for name in ("job.json", "state.json"):
-        event = FileModifiedEvent(str(jobs / ".incoming-20261204-3" / name))
+        event = replaced(jobs / ".incoming-20261204-3" / name)
         assert woken_by(event, jobs) == []

