@@ -252,14 +252,19 @@ class Spooler:
             self._scan_needed.set()
             self._queue.put((-1, ""))
 
-    def enqueue(self, job_id: str) -> None:
-        """Put a job in line, by its Print Priority then its age."""
+    def enqueue(self, job_id: str, print_priority: str | None = None) -> None:
+        """Put a job in line, by its Print Priority then its age.
+
+        *print_priority* saves reading the job when the caller knows it.
+        """
         with self._lock:
             if job_id in self._queued:
                 return
             self._queued.add(job_id)
-        session = self.spool.read_job(job_id)["film_session"]
-        self._queue.put((_PRIORITY.get(session.get("PrintPriority", "MED"), 1), job_id))
+        if print_priority is None:
+            session = self.spool.read_job(job_id)["film_session"]
+            print_priority = str(session.get("PrintPriority", "MED"))
+        self._queue.put((_PRIORITY.get(print_priority, 1), job_id))
 
     def _scan(self) -> None:
         """Queue jobs not in line: released, retried, reprinted, or waiting

@@ -196,3 +196,22 @@ def test_print_files_through_the_spool(print_server, capsys, tmp_path):
     assert status == 1 and "not a DICOM image we can read" in err
     status, _, err = cli(capsys, data, "print", files[0], "--layout", "STANDARD\\0,1")
     assert status == 1 and "(2010,0010)" in err
+
+
+def test_jobs_print_by_priority_then_age(print_server, capsys):
+    scp, port, watcher = print_server
+    data = scp.config.data_root
+    started = []
+    scp.spooler.add_listener(
+        lambda job_id, state: started.append(job_id) if state == "rendering" else None
+    )
+    assert cli(capsys, data, "printers", "disable", "folder")[0] == 0
+    priorities = ("LOW", "MED", "HIGH", "LOW", "HIGH")
+    for priority in priorities:
+        assert print_one(port, PrintPriority=priority) == 0x0000
+    jobs = scp.spool.job_ids()
+    assert len(jobs) == len(priorities)
+    assert cli(capsys, data, "printers", "enable", "folder")[0] == 0
+    assert set(watcher.wait_finished(len(jobs)).values()) == {"done"}
+    # HIGH before MED before LOW; first come, first served within one.
+    assert started == [jobs[2], jobs[4], jobs[1], jobs[0], jobs[3]]

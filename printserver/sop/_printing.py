@@ -72,7 +72,7 @@ def print_films(
         raise error(f"spool cannot take the job: {exc}") from exc
 
     ctx.log.info("job=%s queued: %d film(s)", job_id, len(films))
-    ctx.spooler.enqueue(job_id)
+    ctx.spooler.enqueue(job_id, request.film_session["PrintPriority"])
     if ctx.on_job_created is not None:
         ctx.on_job_created(job_id, print_job_uid)
     if PRINT_JOB not in ctx.accepted_abstract_syntaxes:
