@@ -32,6 +32,7 @@ from pydicom.data import get_testdata_file
 
 from printserver.memory import limit_malloc_arenas
 from printserver.render import Film, SourceImage, compose_film, write_postscript
+from printserver.render.postscript import FlateBands
 from printserver.render.compose import image_boxes
 from printserver.render.tone import Printing, tone_table, viewing_for
 
@@ -76,9 +77,11 @@ def make_film(color: bool = False) -> Film:
 
 
 def ours(film: Film, path: Path, bits: int = 8) -> None:
-    raster = compose_film(film, 320, bits=bits)
+    """As the spooler does: bands are compressed while the film is made."""
+    flate = FlateBands()
+    raster = compose_film(film, 320, bits=bits, rows_done=flate.rows_done)
     with open(path, "wb") as f:
-        write_postscript(f, [("17INX17IN", raster, 320)], "bench")
+        write_postscript(f, [("17INX17IN", raster, 320, flate)], "bench")
 
 
 def naive(film: Film, path: Path) -> None:

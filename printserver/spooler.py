@@ -32,6 +32,8 @@ from printserver.config import Config, PrinterConfig
 from printserver.outputs import Delivery, OutputError, PrinterStatus, make_output
 from printserver.profile import PrinterProfile
 from printserver.render import (
+    FlateBands,
+    Page,
     Printing,
     ToneConfiguration,
     compose_film,
@@ -442,17 +444,22 @@ class Spooler:
         printing = printing_for(profile)
         previews: list[Path] = []
 
-        def pages() -> Iterator[tuple[str, np.ndarray, int]]:
+        def pages() -> Iterator[Page]:
             for index, film in enumerate(films, start=1):
                 self._beat()
                 dpi = profile.dpi(film.requested_resolution_id)
-                raster = compose_film(film, dpi, printing, profile.print_bits)
+                # Compressed band by band while the film is composed, and
+                # while it is archived and previewed.
+                flate = FlateBands()
+                raster = compose_film(
+                    film, dpi, printing, profile.print_bits, rows_done=flate.rows_done
+                )
                 for listener in self._film_listeners:
                     listener(job_id, index, len(films), raster, dpi)
                 preview = out_dir / f"film-{index}.png"
                 write_preview(preview, raster, printer.preview_height)
                 previews.append(preview)
-                yield film.film_size_id, raster, dpi
+                yield film.film_size_id, raster, dpi, flate
 
         # Copies and medium go in the PostScript for printers that get
         # nothing else; CUPS takes them as job options, DICOM in the session.

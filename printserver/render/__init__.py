@@ -21,7 +21,7 @@ from printserver.render.film import (
 )
 from printserver.render.ghostscript import write_pdf
 from printserver.render.paper import PaperHeader, write_paper_pdf
-from printserver.render.postscript import write_postscript
+from printserver.render.postscript import FlateBands, Page, write_postscript
 from printserver.render.preview import write_preview
 from printserver.render.tone import (
     Printing,
@@ -33,9 +33,11 @@ from printserver.render.tone import (
 
 __all__ = [
     "Film",
+    "FlateBands",
     "Fit",
     "FitValues",
     "MagnificationTypeValues",
+    "Page",
     "PaperHeader",
     "PolarityValues",
     "PresentationLUT",

@@ -13,9 +13,12 @@ from PIL import Image
 
 from printserver.render import Film, SourceImage, compose_film, eight_bit
 from printserver.render.postscript import (
+    FlateBands,
     _adler32_combine,
     _deflate,
     _pack12,
+    _packer,
+    _predict,
     ascii85_encode,
     write_postscript,
 )
@@ -146,3 +149,62 @@ def test_adler32_of_pieces_combines_into_the_whole():
             zlib.adler32(first), zlib.adler32(second), len(second)
         )
         assert combined == zlib.adler32(first + second)
+
+
+@pytest.mark.parametrize("shape", [(5, 7), (4, 6, 3)])
+def test_the_predictor_keeps_each_row_as_differences(shape):
+    """TIFF Predictor 2: summing each row back (modulo 256) gives the
+    film; in RGB each component is taken from its own left neighbour."""
+    band = np.random.default_rng(3).integers(0, 256, shape, dtype=np.uint8)
+    predicted = _predict(band)
+    expected = (band[1, 1].astype(int) - band[1, 0]) % 256
+    assert predicted[1, 1].tolist() == expected.tolist()
+    restored = np.cumsum(predicted.astype(np.int64), axis=1) % 256
+    assert np.array_equal(restored, band)
+
+
+def test_flate_bands_follow_the_film_as_it_is_composed(tmp_path):
+    """Bands are handed over as the rows above the next image are done, not
+    all at the end, and the stream is the one the whole film makes; the
+    job renders exactly under Ghostscript."""
+    rng = np.random.default_rng(11)
+    images = {
+        position: SourceImage(
+            rng.integers(0, 4096, (40, 40), dtype=np.uint16), 12, "MONOCHROME2"
+        )
+        for position in range(1, 7)
+    }
+    film = Film("STANDARD\\2,3", "14INX17IN", images=images)
+    flate = FlateBands()
+    reported = []
+
+    def rows_done(raster, rows):
+        reported.append(rows)
+        flate.rows_done(raster, rows)
+
+    raster = compose_film(film, 100, rows_done=rows_done)  # 1400 x 1700
+    assert raster.shape == (1700, 1400)
+    # After each image, the rows above the next one's box: two per row.
+    assert reported == [0, 567, 567, 1133, 1133, 1700]
+    assert zlib.decompress(b"".join(flate.parts(raster))) == zlib.decompress(
+        b"".join(_deflate(raster, 1, _packer(raster)))
+    )
+
+    ps_path = tmp_path / "bands.ps"
+    with open(ps_path, "wb") as f:
+        write_postscript(f, [("14INX17IN", raster, 100, flate)], "bands")
+    assert (
+        b"/Predictor 2 /Colors 1 /BitsPerComponent 8 /Columns 1400"
+        in (ps_path.read_bytes()[:2000])
+    )
+    assert np.array_equal(render(ps_path, 100), raster)
+
+
+def test_flate_bands_refuse_a_film_not_finished():
+    flate = FlateBands()
+    raster = np.zeros((3000, 1000), np.uint8)
+    flate.rows_done(raster, 2500)
+    with pytest.raises(ValueError, match="not reported done"):
+        flate.parts(raster)
+    with pytest.raises(ValueError, match="one raster only"):
+        flate.rows_done(raster.copy(), 3000)
