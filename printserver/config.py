@@ -130,7 +130,8 @@ class SpoolConfig:
     200); below it N-ACTION answers 0xC602 (0xC601 for a session)."""
 
     quota_mb: int = 0
-    """Largest total size of the jobs, in MB; 0 means no quota (default)."""
+    """Largest total size of the jobs, in MB; 0 means no quota (default).
+    The spool is summed at most every 10 s, jobs accepted since added."""
 
     retention_days: float = 7.0
     """Done and cancelled jobs are purged this long after they finished,

@@ -18,6 +18,7 @@ import os
 import secrets
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -55,6 +56,10 @@ ALLOWED = {
 }
 #: Folder of a job's rendered files.
 OUTPUT_DIR = "out"
+
+#: Seconds the spool's summed disk use is trusted for the quota, with the
+#: jobs submitted since added: summing it reads every file of every job.
+USAGE_SECONDS = 10.0
 
 
 class JobNotFoundError(SpoolError):
@@ -169,6 +174,24 @@ class _NewFolder:
             self._dir_fd = None
 
 
+def _tree_bytes(folder: Path) -> int:
+    """The bytes of the files below *folder* (0 if it is gone)."""
+    total = 0
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return 0
+    for entry in entries:
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                total += _tree_bytes(Path(entry.path))
+            elif entry.is_file(follow_symlinks=False):
+                total += entry.stat(follow_symlinks=False).st_size
+        except FileNotFoundError:  # purged while we looked
+            continue
+    return total
+
+
 def write_durable(path: Path, data: bytes) -> None:
     """Write *data* to *path* and fsync it (no rename)."""
     with open(path, "wb") as f:
@@ -204,6 +227,7 @@ class Spool:
         self.jobs_dir = data_root / "jobs"
         self._last_id = ""
         self._id_lock = threading.Lock()
+        self._usage: tuple[float, int] | None = None  # (when summed, bytes)
 
     def ensure(self) -> None:
         """Create the jobs folder, and clear half-written jobs of a crash."""
@@ -247,6 +271,9 @@ class Spool:
                 "films": films,
             }
             self._commit(files, job_id, job, "accepted")
+            self._count_submitted(
+                sum(i.pixels.nbytes for f in request.films for i in f.images.values())
+            )
         except OSError as exc:
             files.close()
             shutil.rmtree(incoming, ignore_errors=True)
@@ -303,11 +330,27 @@ class Spool:
                 f"spool full: {free // 1_000_000} MB free, floor {min_free_mb} MB"
             )
         if quota_mb:
-            used = sum(
-                p.stat().st_size for p in self.jobs_dir.rglob("*") if p.is_file()
-            )
+            used = self._used_bytes()
             if used + job_bytes > quota_mb * 1_000_000:
                 raise SpoolError(f"spool full: quota of {quota_mb} MB reached")
+
+    def _used_bytes(self) -> int:
+        """The bytes of every file in the spool: summed at most every
+        USAGE_SECONDS, jobs submitted in between added as they come (an
+        N-ACTION must not read a spool of thousands of jobs)."""
+        now = time.monotonic()
+        with self._id_lock:
+            if self._usage is not None and now - self._usage[0] < USAGE_SECONDS:
+                return self._usage[1]
+        used = _tree_bytes(self.jobs_dir)
+        with self._id_lock:
+            self._usage = (now, used)
+        return used
+
+    def _count_submitted(self, nbytes: int) -> None:
+        with self._id_lock:
+            if self._usage is not None:
+                self._usage = (self._usage[0], self._usage[1] + nbytes)
 
     # Reading jobs ----------------------------------------------------------
 

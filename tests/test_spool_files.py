@@ -9,6 +9,7 @@ import pytest
 
 from printserver._jobfile import PIXELS_FILE, film_to_json
 from printserver.config import load_config
+from printserver.errors import SpoolError
 from printserver.render import Film, SourceImage
 from printserver.spool import JobRequest, Spool
 from printserver.spooler import Spooler
@@ -158,3 +159,19 @@ def test_the_inotify_watch_wakes_the_spooler_for_a_release(tmp_path):
         assert watcher.wait_finished(1, timeout=20) == {job_id: "done"}
     finally:
         spooler.stop()
+
+
+def test_the_quota_sums_the_spool_now_and_then(tmp_path, monkeypatch):
+    # Summing the spool reads every file; an N-ACTION does it at most every
+    # USAGE_SECONDS and counts the jobs it submits in between.  Files that
+    # grow otherwise (rendered films) count from the next sum.
+    spool = Spool(tmp_path)
+    spool.ensure()
+    spool.check_room(0, min_free_mb=0, quota_mb=1)  # sums: empty
+    (spool.jobs_dir / "rendered.ps").write_bytes(b"\0" * 1_500_000)
+    spool.check_room(0, min_free_mb=0, quota_mb=1)  # the sum still holds
+    monkeypatch.setattr("printserver.spool.USAGE_SECONDS", 0.0)
+    with pytest.raises(SpoolError, match="quota of 1 MB reached"):
+        spool.check_room(0, min_free_mb=0, quota_mb=1)
+    (spool.jobs_dir / "rendered.ps").unlink()
+    spool.check_room(0, min_free_mb=0, quota_mb=1)
