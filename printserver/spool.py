@@ -11,7 +11,6 @@ Part of the spooler layer: may import ``render``; never ``sop`` or ``scp``.
 """
 
 import fcntl
-import io
 import json
 import logging
 import os
@@ -25,8 +24,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from printserver._jobfile import PIXELS_FILE, film_from_json, film_to_json
 from printserver.errors import SpoolError
@@ -144,15 +141,6 @@ class _NewFolder:
                 views.pop(0)
             if views:
                 views[0] = views[0][done:]
-
-    def write_array(self, name: str, pixels: np.ndarray) -> None:
-        """Write *pixels* as a ``.npy`` file."""
-        pixels = np.ascontiguousarray(pixels)
-        header = io.BytesIO()
-        np.lib.format.write_array_header_1_0(
-            header, np.lib.format.header_data_from_array_1_0(pixels)
-        )
-        self.write(name, header.getvalue(), pixels.data)
 
     def sync(self) -> None:
         """Make every file written, and the folder's entries, durable."""

@@ -30,16 +30,20 @@ def test_racing_writers_each_replace_the_file_whole(tmp_path):
 
 
 def test_new_folder_files_read_back(tmp_path):
-    # A job's files: .npy arrays (a transposed 12-bit one is not contiguous)
-    # and plain bytes, written together and fsynced together.
+    # A job's files: pixel arrays written one after another into one file,
+    # and plain bytes, written together and fsynced together.  Empty
+    # chunks write nothing.
     folder = tmp_path / "job"
     folder.mkdir()
     files = _NewFolder(folder)
-    pixels = (np.arange(12, dtype=np.uint16).reshape(3, 4) * 300).T
-    files.write_array("a.npy", pixels)
+    first = np.arange(12, dtype=np.uint16).reshape(3, 4) * 300
+    second = np.full((2, 2), 7, np.uint8)
+    files.write("pixels.bin", first.data, b"", second.data)
     files.write("b.json", b'{"x": ', memoryview(b"1}"))
     files.sync()
-    loaded = np.load(folder / "a.npy", allow_pickle=False)
-    assert loaded.dtype == np.uint16 and loaded.shape == (4, 3)
-    assert (loaded == pixels).all() and loaded[3, 2] == 3300
+    data = (folder / "pixels.bin").read_bytes()
+    assert len(data) == 28
+    loaded = np.frombuffer(data[:24], np.uint16).reshape(3, 4)
+    assert (loaded == first).all() and loaded[2, 3] == 3300
+    assert data[24:] == b"\x07" * 4
     assert (folder / "b.json").read_bytes() == b'{"x": 1}'
