@@ -31,8 +31,13 @@ from PIL import Image
 from pydicom.data import get_testdata_file
 
 from printserver.memory import limit_malloc_arenas
-from printserver.render import Film, SourceImage, compose_film, write_postscript
-from printserver.render.postscript import FlateBands
+from printserver.render import (
+    Film,
+    FlateBands,
+    SourceImage,
+    compose_film,
+    write_postscript,
+)
 from printserver.render.compose import image_boxes
 from printserver.render.tone import Printing, tone_table, viewing_for
 
