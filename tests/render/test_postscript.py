@@ -208,3 +208,18 @@ def test_flate_bands_refuse_a_film_not_finished():
         flate.parts(raster)
     with pytest.raises(ValueError, match="one raster only"):
         flate.rows_done(raster.copy(), 3000)
+
+
+def test_flate_bands_of_a_twelve_bit_film_pack_like_the_whole():
+    images = {
+        1: SourceImage(
+            np.random.default_rng(2).integers(0, 4096, (30, 31), dtype=np.uint16),
+            12,
+            "MONOCHROME2",
+        )
+    }
+    film = Film("STANDARD\\1,2", "14INX17IN", images=images)
+    flate = FlateBands()
+    raster = compose_film(film, 150, bits=12, rows_done=flate.rows_done)
+    assert raster.dtype == np.uint16 and raster.shape == (2550, 2100)
+    assert zlib.decompress(b"".join(flate.parts(raster))) == _pack12(raster).tobytes()
