@@ -2,8 +2,6 @@
 reprint, purge, and printers disable/enable/reject."""
 
 import json
-import logging
-import time
 
 import numpy as np
 
@@ -198,34 +196,3 @@ def test_print_files_through_the_spool(print_server, capsys, tmp_path):
     assert status == 1 and "not a DICOM image we can read" in err
     status, _, err = cli(capsys, data, "print", files[0], "--layout", "STANDARD\\0,1")
     assert status == 1 and "(2010,0010)" in err
-
-
-def test_jobs_print_by_priority_then_age(print_server, capsys, caplog):
-    caplog.set_level(logging.INFO, logger="printserver.spooler")
-    scp, port, watcher = print_server
-    data = scp.config.data_root
-    started = []
-    scp.spooler.add_listener(
-        lambda job_id, state: started.append(job_id) if state == "rendering" else None
-    )
-    assert cli(capsys, data, "printers", "disable", "folder")[0] == 0
-    priorities = ("LOW", "MED", "HIGH", "LOW", "HIGH")
-    for priority in priorities:
-        assert print_one(port, PrintPriority=priority) == 0x0000
-    jobs = scp.spool.job_ids()
-    assert len(jobs) == len(priorities)
-    # The spooler has looked at each (and left it to wait) before the
-    # printer comes back: otherwise the last one may still be in its hands.
-    expected = {f"job={job_id}" for job_id in jobs}
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        messages = [record.getMessage() for record in caplog.records]
-        waiting = {m.split()[0] for m in messages if "waits: printer" in m}
-        if waiting == expected:
-            break
-        time.sleep(0.05)
-    assert waiting == expected
-    assert cli(capsys, data, "printers", "enable", "folder")[0] == 0
-    assert set(watcher.wait_finished(len(jobs)).values()) == {"done"}
-    # HIGH before MED before LOW; first come, first served within one.
-    assert started == [jobs[2], jobs[4], jobs[1], jobs[0], jobs[3]]

@@ -40,9 +40,13 @@ def films():
     return [first, second]
 
 
-def submit(spool, printer="folder"):
+def submit(spool, printer="folder", **session):
     request = JobRequest(
-        calling_ae="CT1", called_ae="PRINTSCP", printer=printer, films=films()
+        calling_ae="CT1",
+        called_ae="PRINTSCP",
+        printer=printer,
+        films=films(),
+        film_session=session,
     )
     return spool.submit(request)
 
@@ -175,3 +179,29 @@ def test_the_quota_sums_the_spool_now_and_then(tmp_path, monkeypatch):
         spool.check_room(0, min_free_mb=0, quota_mb=1)
     (spool.jobs_dir / "rendered.ps").unlink()
     spool.check_room(0, min_free_mb=0, quota_mb=1)
+
+
+def test_jobs_print_by_priority_then_age(tmp_path):
+    # Five jobs wait in the spool; the spooler starts and takes them HIGH
+    # before MED before LOW, oldest first within one.
+    config = load_config(None, data=str(tmp_path / "data"))
+    spool = Spool(config.data_root)
+    spool.ensure()
+    priorities = ("LOW", "MED", "HIGH", "LOW", "HIGH")
+    jobs = [
+        submit(spool, config.default_printer.name, PrintPriority=priority)
+        for priority in priorities
+    ]
+    spooler = Spooler(spool, config)
+    started = []
+    spooler.add_listener(
+        lambda job_id, state: started.append(job_id) if state == "rendering" else None
+    )
+    watcher = JobWatcher()
+    spooler.add_listener(watcher)
+    spooler.start()
+    try:
+        assert set(watcher.wait_finished(len(jobs)).values()) == {"done"}
+    finally:
+        spooler.stop()
+    assert started == [jobs[2], jobs[4], jobs[1], jobs[0], jobs[3]]
