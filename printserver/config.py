@@ -137,6 +137,13 @@ class SpoolConfig:
     """Done and cancelled jobs are purged this long after they finished,
     oldest first (default 7); failed jobs stay until an admin acts."""
 
+    retention_mb: int = 0
+    """Disk that done and cancelled jobs, kept for reprint, may take
+    together, in MB; past it the oldest are purged (default 0: no share,
+    only ``retention_days``).  Whatever this says, they make room, oldest
+    first, before a new job would be refused for the free-disk floor or
+    the quota."""
+
 
 @dataclass(frozen=True)
 class ServerConfig:

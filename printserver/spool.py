@@ -304,7 +304,9 @@ class Spool:
 
     def check_room(self, job_bytes: int, min_free_mb: int, quota_mb: int) -> None:
         """Refuse a job of *job_bytes* that would cross the free-disk floor
-        or the quota; jobs already accepted are not touched.
+        or the quota, once done and cancelled jobs (kept for reprint only)
+        have made what room they can, oldest first.  Jobs still to print,
+        held or failed are never touched.
 
         Raises
         ------
@@ -312,15 +314,60 @@ class Spool:
             Saying which limit.
         """
         self.jobs_dir.mkdir(parents=True, exist_ok=True)
+        short = self._shortfall(job_bytes, min_free_mb, quota_mb)
+        if short > 0 and self._purge_oldest_finished(short):
+            short = self._shortfall(job_bytes, min_free_mb, quota_mb)
+        if short <= 0:
+            return
         free = shutil.disk_usage(self.jobs_dir).free
         if free - job_bytes < min_free_mb * 1_000_000:
             raise SpoolError(
                 f"spool full: {free // 1_000_000} MB free, floor {min_free_mb} MB"
             )
+        raise SpoolError(f"spool full: quota of {quota_mb} MB reached")
+
+    def _shortfall(self, job_bytes: int, min_free_mb: int, quota_mb: int) -> int:
+        """Bytes missing for a job of *job_bytes* (0 or less: none)."""
+        free = shutil.disk_usage(self.jobs_dir).free
+        short = min_free_mb * 1_000_000 - (free - job_bytes)
         if quota_mb:
-            used = self._used_bytes()
-            if used + job_bytes > quota_mb * 1_000_000:
-                raise SpoolError(f"spool full: quota of {quota_mb} MB reached")
+            over = self._used_bytes() + job_bytes - quota_mb * 1_000_000
+            short = max(short, over)
+        return short
+
+    def _finished_oldest_first(self) -> list[tuple[str, int]]:
+        """Done and cancelled jobs with their bytes, oldest finished first."""
+        finished = [
+            (summary["updated"], summary["id"])
+            for summary in self.summaries()
+            if summary["state"] in (DONE, CANCELLED)
+        ]
+        return [(job_id, _tree_bytes(self.jobs_dir / job_id))
+                for _, job_id in sorted(finished)]  # fmt: skip
+
+    def _purge_oldest_finished(self, nbytes: int) -> list[str]:
+        """Purge done and cancelled jobs, oldest first, until *nbytes* are
+        freed or none is left; the ids purged."""
+        purged = []
+        for job_id, size in self._finished_oldest_first():
+            if nbytes <= 0:
+                break
+            shutil.rmtree(self.jobs_dir / job_id, ignore_errors=True)
+            logger.info("job=%s purged to make room (%d bytes)", job_id, size)
+            purged.append(job_id)
+            nbytes -= size
+        if purged:
+            fsync_dir(self.jobs_dir)
+            with self._id_lock:
+                self._usage = None  # summed again at the next look
+        return purged
+
+    def purge_to_share(self, max_mb: int) -> list[str]:
+        """Purge done and cancelled jobs, oldest first, until together they
+        take at most *max_mb* MB; the ids purged."""
+        finished = self._finished_oldest_first()
+        over = sum(size for _, size in finished) - max_mb * 1_000_000
+        return self._purge_oldest_finished(over) if over > 0 else []
 
     def _used_bytes(self) -> int:
         """The bytes of every file in the spool: summed at most every

@@ -283,12 +283,18 @@ class Spooler:
                 continue
 
     def _retire(self) -> None:
-        """Purge done and cancelled jobs past their retention time (every
-        RETIRE_SECONDS at most: it reads every job)."""
+        """Purge done and cancelled jobs past their retention time or their
+        share of the disk (every RETIRE_SECONDS at most: it reads every
+        job)."""
         days = self.config.spool.retention_days
-        if days > 0 and time.monotonic() - self._retired_at >= RETIRE_SECONDS:
-            self._retired_at = time.monotonic()
+        share = self.config.spool.retention_mb
+        if time.monotonic() - self._retired_at < RETIRE_SECONDS:
+            return
+        self._retired_at = time.monotonic()
+        if days > 0:
             self.spool.purge(timedelta(days=days))
+        if share > 0:
+            self.spool.purge_to_share(share)
 
     def _run(self) -> None:
         try:

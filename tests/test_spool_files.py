@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from printserver._jobfile import PIXELS_FILE, film_to_json
-from printserver.config import load_config
+from printserver.config import load_config, parse_config
 from printserver.errors import SpoolError
 from printserver.render import Film, SourceImage
 from printserver.spool import JobRequest, Spool
@@ -205,3 +205,66 @@ def test_jobs_print_by_priority_then_age(tmp_path):
     finally:
         spooler.stop()
     assert started == [jobs[2], jobs[4], jobs[1], jobs[0], jobs[3]]
+
+
+def big_request(printer, kilobytes):
+    """A job of one film holding *kilobytes* KB of pixels."""
+    pixels = np.zeros((kilobytes, 1000), np.uint8)
+    film = Film(
+        "STANDARD\\1,1", "8INX10IN", images={1: SourceImage(pixels, 8, "MONOCHROME2")}
+    )
+    return JobRequest(calling_ae="CT1", called_ae="PRINTSCP", printer=printer,
+                      films=[film])  # fmt: skip
+
+
+def test_finished_jobs_make_room_before_a_job_is_refused(tmp_path):
+    # The quota is 1 MB.  A done job (kept only for reprint) is purged to
+    # let a new one in; a pending job is never purged, so the next is
+    # refused while it waits.
+    spool = Spool(tmp_path)
+    spool.ensure()
+    done = spool.submit(big_request("folder", 600))
+    spool.set_state(done, "done", "printed")
+    spool.check_room(600_000, min_free_mb=0, quota_mb=1)
+    assert spool.job_ids() == []
+    waiting = spool.submit(big_request("folder", 600))
+    with pytest.raises(SpoolError, match="quota of 1 MB reached"):
+        spool.check_room(600_000, min_free_mb=0, quota_mb=1)
+    assert spool.job_ids() == [waiting]
+    assert spool.read_state(waiting)["state"] == "pending"
+
+
+def test_finished_jobs_keep_to_their_share_of_the_disk(tmp_path):
+    spool = Spool(tmp_path)
+    spool.ensure()
+    jobs = [spool.submit(big_request("folder", 400)) for _ in range(4)]
+    for job_id in jobs[:3]:
+        spool.set_state(job_id, "done", "printed")
+    # Three done jobs of a little over 400 KB: a share of 1 MB keeps the
+    # newest two; the pending one is not counted and not touched.
+    assert spool.purge_to_share(1) == [jobs[0]]
+    assert spool.job_ids() == jobs[1:]
+    assert spool.purge_to_share(1) == []
+    spool.set_state(jobs[3], "cancelled", "by admin")
+    assert spool.purge_to_share(1) == [jobs[1]]
+    assert spool.job_ids() == jobs[2:]
+
+
+def test_the_spooler_keeps_finished_jobs_to_retention_mb(tmp_path):
+    text = f'[server]\ndata = "{tmp_path / "data"}"\n[spool]\nretention_mb = 1\n'
+    config = parse_config(text)
+    spool = Spool(config.data_root)
+    spool.ensure()
+    jobs = [spool.submit(big_request("folder", 400)) for _ in range(3)]
+    for job_id in jobs:
+        spool.set_state(job_id, "done", "printed")
+    spooler = Spooler(spool, config)
+    spooler.start()
+    try:
+        spooler.wake()  # its first look at the spool also retires
+        deadline = time.monotonic() + 10
+        while spool.job_ids() != jobs[1:] and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        spooler.stop()
+    assert spool.job_ids() == jobs[1:]
