@@ -23,7 +23,15 @@ from prometheus_client.registry import Collector
 
 from printserver.config import Config
 from printserver.errors import SpoolError
-from printserver.spool import DONE, RENDERING, SENDING, STATES, PrinterStates, Spool
+from printserver.spool import (
+    DONE,
+    RENDERING,
+    SENDING,
+    STATES,
+    PrinterStates,
+    Spool,
+    folder_bytes,
+)
 from printserver.spooler import Spooler
 
 __all__ = ["CONTENT_TYPE", "Metrics"]
@@ -68,7 +76,7 @@ class _SpoolCollector(Collector):
         yield GaugeMetricFamily(
             "printserver_spool_bytes",
             "Bytes of the job folders (pixels, rendered films, previews).",
-            value=_folder_bytes(self.spool.jobs_dir),
+            value=folder_bytes(self.spool.jobs_dir),
         )
         yield from self._printers()
 
@@ -100,18 +108,6 @@ class _SpoolCollector(Collector):
             accepting.add_metric([printer.name], bool(state["accepting"]))
             status.add_metric([printer.name, state["status"], state["status_info"]], 1)
         yield from (up, enabled, accepting, status)
-
-
-def _folder_bytes(folder: Path) -> int:
-    """Total size of the files below *folder* (0 if it is missing)."""
-    total = 0
-    for path in folder.rglob("*"):
-        try:
-            if path.is_file():
-                total += path.stat().st_size
-        except OSError:
-            continue  # purged while we counted
-    return total
 
 
 class Metrics:

@@ -162,20 +162,21 @@ class _NewFolder:
             self._dir_fd = None
 
 
-def _tree_bytes(folder: Path) -> int:
-    """The bytes of the files below *folder* (0 if it is gone)."""
+def folder_bytes(folder: Path) -> int:
+    """The bytes of the files below *folder* (0 if it is gone): the spool's
+    for the quota and for /metrics."""
     total = 0
     try:
         entries = list(os.scandir(folder))
-    except FileNotFoundError:
+    except OSError:
         return 0
     for entry in entries:
         try:
             if entry.is_dir(follow_symlinks=False):
-                total += _tree_bytes(Path(entry.path))
+                total += folder_bytes(Path(entry.path))
             elif entry.is_file(follow_symlinks=False):
                 total += entry.stat(follow_symlinks=False).st_size
-        except FileNotFoundError:  # purged while we looked
+        except OSError:  # purged while we looked
             continue
     return total
 
@@ -216,6 +217,7 @@ class Spool:
         self._last_id = ""
         self._id_lock = threading.Lock()
         self._usage: tuple[float, int] | None = None  # (when summed, bytes)
+        self._usage_lock = threading.Lock()
 
     def ensure(self) -> None:
         """Create the jobs folder, and clear half-written jobs of a crash."""
@@ -314,26 +316,25 @@ class Spool:
             Saying which limit.
         """
         self.jobs_dir.mkdir(parents=True, exist_ok=True)
-        short = self._shortfall(job_bytes, min_free_mb, quota_mb)
+        short, why = self._shortfall(job_bytes, min_free_mb, quota_mb)
         if short > 0 and self._purge_oldest_finished(short):
-            short = self._shortfall(job_bytes, min_free_mb, quota_mb)
-        if short <= 0:
-            return
-        free = shutil.disk_usage(self.jobs_dir).free
-        if free - job_bytes < min_free_mb * 1_000_000:
-            raise SpoolError(
-                f"spool full: {free // 1_000_000} MB free, floor {min_free_mb} MB"
-            )
-        raise SpoolError(f"spool full: quota of {quota_mb} MB reached")
+            short, why = self._shortfall(job_bytes, min_free_mb, quota_mb)
+        if short > 0:
+            raise SpoolError(f"spool full: {why}")
 
-    def _shortfall(self, job_bytes: int, min_free_mb: int, quota_mb: int) -> int:
-        """Bytes missing for a job of *job_bytes* (0 or less: none)."""
+    def _shortfall(
+        self, job_bytes: int, min_free_mb: int, quota_mb: int
+    ) -> tuple[int, str]:
+        """Bytes missing for a job of *job_bytes* (0 or less: none), and
+        the limit that misses the most."""
         free = shutil.disk_usage(self.jobs_dir).free
         short = min_free_mb * 1_000_000 - (free - job_bytes)
+        why = f"{free // 1_000_000} MB free, floor {min_free_mb} MB"
         if quota_mb:
             over = self._used_bytes() + job_bytes - quota_mb * 1_000_000
-            short = max(short, over)
-        return short
+            if over > 0 and over > short:
+                short, why = over, f"quota of {quota_mb} MB reached"
+        return short, why
 
     def _finished_oldest_first(self) -> list[tuple[str, int]]:
         """Done and cancelled jobs with their bytes, oldest finished first."""
@@ -342,7 +343,7 @@ class Spool:
             for summary in self.summaries()
             if summary["state"] in (DONE, CANCELLED)
         ]
-        return [(job_id, _tree_bytes(self.jobs_dir / job_id))
+        return [(job_id, folder_bytes(self.jobs_dir / job_id))
                 for _, job_id in sorted(finished)]  # fmt: skip
 
     def _purge_oldest_finished(self, nbytes: int) -> list[str]:
@@ -352,15 +353,20 @@ class Spool:
         for job_id, size in self._finished_oldest_first():
             if nbytes <= 0:
                 break
-            shutil.rmtree(self.jobs_dir / job_id, ignore_errors=True)
-            logger.info("job=%s purged to make room (%d bytes)", job_id, size)
             purged.append(job_id)
             nbytes -= size
-        if purged:
+        return self._remove(purged, "to make room")
+
+    def _remove(self, job_ids: list[str], why: str) -> list[str]:
+        """Delete the folders of *job_ids*, durably; returns them."""
+        for job_id in job_ids:
+            shutil.rmtree(self.jobs_dir / job_id, ignore_errors=True)
+            logger.info("job=%s purged (%s)", job_id, why)
+        if job_ids:
             fsync_dir(self.jobs_dir)
-            with self._id_lock:
+            with self._usage_lock:
                 self._usage = None  # summed again at the next look
-        return purged
+        return job_ids
 
     def purge_to_share(self, max_mb: int) -> list[str]:
         """Purge done and cancelled jobs, oldest first, until together they
@@ -374,16 +380,16 @@ class Spool:
         USAGE_SECONDS, jobs submitted in between added as they come (an
         N-ACTION must not read a spool of thousands of jobs)."""
         now = time.monotonic()
-        with self._id_lock:
+        with self._usage_lock:
             if self._usage is not None and now - self._usage[0] < USAGE_SECONDS:
                 return self._usage[1]
-        used = _tree_bytes(self.jobs_dir)
-        with self._id_lock:
+        used = folder_bytes(self.jobs_dir)
+        with self._usage_lock:
             self._usage = (now, used)
         return used
 
     def _count_submitted(self, nbytes: int) -> None:
-        with self._id_lock:
+        with self._usage_lock:
             if self._usage is not None:
                 self._usage = (self._usage[0], self._usage[1] + nbytes)
 
@@ -651,16 +657,14 @@ class Spool:
         """Delete finished jobs last changed longer ago than *older_than*."""
         states = (DONE, CANCELLED, FAILED) if include_failed else (DONE, CANCELLED)
         limit = datetime.now(UTC) - older_than
-        purged = []
-        for summary in self.summaries():
-            updated = datetime.fromisoformat(summary["updated"].replace("Z", "+00:00"))
-            if summary["state"] in states and updated <= limit:
-                shutil.rmtree(self.jobs_dir / summary["id"], ignore_errors=True)
-                logger.info("job=%s purged (%s)", summary["id"], summary["state"])
-                purged.append(summary["id"])
-        if purged:
-            fsync_dir(self.jobs_dir)
-        return purged
+        old = [
+            summary["id"]
+            for summary in self.summaries()
+            if summary["state"] in states
+            and datetime.fromisoformat(summary["updated"].replace("Z", "+00:00"))
+            <= limit
+        ]
+        return self._remove(old, f"finished before {limit:%Y-%m-%d %H:%M}")
 
 
 class PrinterStates:

@@ -159,22 +159,23 @@ class FlateBands:
         self._raster: np.ndarray | None = None
         self._futures: list[Future[tuple[bytes, int, int]]] = []
         self._next_row = 0
+        self._band_rows = 0
+        self._pack: Callable[[np.ndarray], np.ndarray] | None = None
 
     def rows_done(self, raster: np.ndarray, rows: int) -> None:
         """The first *rows* rows of *raster* are final: compress the whole
         bands among them (every band left once *rows* is the height)."""
         if self._raster is None:
             self._raster = raster
+            self._band_rows, self._pack = _band_rows(raster), _packer(raster)
         elif raster is not self._raster:
             raise ValueError("FlateBands follows one raster only")
-        per_band = _band_rows(raster)
-        pack = _packer(raster)
         height = len(raster)
         while self._next_row < height and (
-            self._next_row + per_band <= rows or rows >= height
+            self._next_row + self._band_rows <= rows or rows >= height
         ):
-            band = raster[self._next_row : self._next_row + per_band]
-            future = _pool.submit(_compress_band, band, self.level, pack)
+            band = raster[self._next_row : self._next_row + self._band_rows]
+            future = _pool.submit(_compress_band, band, self.level, self._pack)
             self._futures.append(future)
             self._next_row += len(band)
 
