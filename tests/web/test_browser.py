@@ -56,7 +56,14 @@ def waiting(driver, timeout=30):
 
 
 def row_state(driver, job_id):
-    return driver.find_element(By.ID, f"job-{job_id}").get_attribute("data-state")
+    """The row's state, read in one script: the page's refresh can replace
+    the row between a found element and a read of its attribute (Chromium
+    then fails the read with a WebDriverException, not a stale element)."""
+    return driver.execute_script(
+        "const row = document.getElementById(arguments[0]);"
+        "return row ? row.getAttribute('data-state') : null;",
+        f"job-{job_id}",
+    )
 
 
 def press(driver, job_id, action):
