@@ -18,6 +18,9 @@ from pynetdicom.sop_class import (
 
 META = BasicGrayscalePrintManagementMeta
 
+#: Seconds a release may take before the client aborts instead.
+RELEASE_SECONDS = 30
+
 
 def grayscale_item(pixels, bits_stored=8, photometric="MONOCHROME2", big_endian=False):
     """A Basic Grayscale Image Sequence item holding *pixels*."""
@@ -100,8 +103,21 @@ class PrintClient:
         return list(self.events)
 
     def close(self):
-        if self.assoc.is_established:
-            self.assoc.release()
+        """Release the association; abort it if the release hangs.
+
+        pynetdicom's release() waits, without a timeout, for its own reactor
+        thread to pause; a clean-clone run once hung there for good with the
+        server's side of the association already gone.  Bounded here, so a
+        hang in the client library cannot stall the whole suite.
+        """
+        if not self.assoc.is_established:
+            return
+        releaser = threading.Thread(target=self.assoc.release, daemon=True)
+        releaser.start()
+        releaser.join(RELEASE_SECONDS)
+        if releaser.is_alive():
+            self.assoc.abort()
+            releaser.join(RELEASE_SECONDS)
 
     def __enter__(self):
         return self
